@@ -1,0 +1,117 @@
+// The one message model every ingress (HTTP, SMTP, queue, release) builds and every provider reads.
+
+export interface Address {
+  readonly address: string;
+  readonly name?: string;
+}
+
+export interface Attachment {
+  readonly filename: string;
+  readonly contentType: string;
+  /** base64 of the bytes: what every HTTP provider API wants, and what we store. */
+  readonly content: string;
+  /** decoded size in bytes */
+  readonly size: number;
+}
+
+export interface Message {
+  readonly from: Address;
+  readonly to: readonly Address[];
+  readonly cc: readonly Address[];
+  readonly bcc: readonly Address[];
+  readonly replyTo?: Address;
+  readonly subject: string;
+  readonly text?: string;
+  readonly html?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly attachments: readonly Attachment[];
+  readonly tags: Readonly<Record<string, string>>;
+  /** Original RFC 5322 source (SMTP ingress): SMTP providers relay it byte for byte. */
+  readonly raw?: Buffer;
+  /** SMTP envelope (SMTP ingress): who actually receives it, Bcc included. */
+  readonly envelope?: { readonly from: string; readonly to: readonly string[] };
+}
+
+/** The JSON shape of `POST /api/send` (snake_case, as in SPEC section 2). */
+export interface SendInput {
+  from: string;
+  to: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject: string;
+  body_text?: string;
+  body_html?: string;
+  reply_to?: string;
+  headers?: Record<string, string>;
+  attachments?: { filename: string; content: string; content_type?: string }[];
+  tags?: Record<string, string>;
+}
+
+// `addr@domain` with no spaces, angle brackets or control characters.
+const ADDR = /^[^\s<>@",;:()\\\[\]]+@[^\s<>@",;:()\\\[\]]+$/;
+const NAMED = /^\s*(?:"([^"\r\n]*)"|([^<>"\r\n]*?))\s*<([^<>\s]+)>\s*$/;
+
+/** Parses `addr@domain` or `Display Name <addr@domain>`; undefined when it is neither. */
+export function parseAddress(input: string): Address | undefined {
+  if (/[\r\n\0]/.test(input)) return undefined;
+  const trimmed = input.trim();
+  if (ADDR.test(trimmed)) return { address: trimmed };
+  const m = NAMED.exec(trimmed);
+  if (!m || !ADDR.test(m[3])) return undefined;
+  const name = (m[1] ?? m[2] ?? '').trim();
+  return name ? { address: m[3], name } : { address: m[3] };
+}
+
+/** `Name <addr>` (quoting the name when it needs it) or the bare address. */
+export function formatAddress(a: Address): string {
+  if (!a.name) return a.address;
+  const name = /^[\w .!#$%&'*+\-/=?^`{|}~]*$/.test(a.name) ? a.name : `"${a.name.replace(/["\\]/g, '\\$&')}"`;
+  return `${name} <${a.address}>`;
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Every envelope recipient: the SMTP envelope when there is one, else to + cc + bcc. */
+export function recipients(m: Message): string[] {
+  if (m.envelope) return [...m.envelope.to];
+  return [...m.to, ...m.cc, ...m.bcc].map((a) => a.address);
+}
+
+const mustParse = (s: string): Address => {
+  const a = parseAddress(s);
+  if (!a) throw new Error(`invalid address: ${s}`);
+  return a;
+};
+
+export function base64Size(b64: string): number {
+  const clean = b64.replace(/\s+/g, '');
+  const pad = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
+  return Math.floor((clean.length * 3) / 4) - pad;
+}
+
+/** Builds a Message from already-validated `POST /api/send` input. */
+export function createMessage(input: SendInput): Message {
+  return {
+    from: mustParse(input.from),
+    to: input.to.map(mustParse),
+    cc: (input.cc ?? []).map(mustParse),
+    bcc: (input.bcc ?? []).map(mustParse),
+    replyTo: input.reply_to ? mustParse(input.reply_to) : undefined,
+    subject: input.subject,
+    text: input.body_text || undefined,
+    html: input.body_html || undefined,
+    headers: { ...(input.headers ?? {}) },
+    attachments: (input.attachments ?? []).map((a) => {
+      const content = a.content.replace(/\s+/g, '');
+      return {
+        filename: a.filename,
+        contentType: a.content_type || 'application/octet-stream',
+        content,
+        size: base64Size(content),
+      };
+    }),
+    tags: { ...(input.tags ?? {}) },
+  };
+}

@@ -1,8 +1,13 @@
 // Maps a config `type` to its definition. Adding a provider = one file + one line here.
 import type { ProviderConfig, ProviderContext, ProviderDefinition, Provider } from '../core/provider.js';
 import { resend } from './resend.js';
+import { sendgrid } from './sendgrid.js';
+import { postmark } from './postmark.js';
+import { mailgun } from './mailgun.js';
+import { ses } from './ses.js';
+import { brevo } from './brevo.js';
 
-export const providerDefinitions: readonly ProviderDefinition[] = [resend];
+export const providerDefinitions: readonly ProviderDefinition[] = [resend, sendgrid, postmark, mailgun, ses, brevo];
 
 const byType = new Map(providerDefinitions.map((d) => [d.type, d]));
 

@@ -1,13 +1,15 @@
 // Maps a config `type` to its definition. Adding a provider = one file + one line here.
 import type { ProviderConfig, ProviderContext, ProviderDefinition, Provider } from '../core/provider.js';
 import { resend } from './resend.js';
+import { mailtrap } from './mailtrap.js';
+import { customSmtp, gmail } from './smtp.js';
 import { sendgrid } from './sendgrid.js';
 import { postmark } from './postmark.js';
 import { mailgun } from './mailgun.js';
 import { ses } from './ses.js';
 import { brevo } from './brevo.js';
 
-export const providerDefinitions: readonly ProviderDefinition[] = [resend, sendgrid, postmark, mailgun, ses, brevo];
+export const providerDefinitions: readonly ProviderDefinition[] = [resend, mailtrap, gmail, customSmtp, sendgrid, postmark, mailgun, ses, brevo];
 
 const byType = new Map(providerDefinitions.map((d) => [d.type, d]));
 

@@ -1,0 +1,68 @@
+// Secrets never leave the process: responses carry a mask, and a mask written back keeps the stored value.
+import type { ProviderConfig } from '../core/provider.js';
+import { definitionOf } from '../providers/registry.js';
+import type { AppConfig } from './types.js';
+
+const ELLIPSIS = '…';
+
+/** `re_…a1b2`: enough to recognise a key, never enough to use it. `env:NAME` references are not secrets. */
+export function maskSecret(value: string): string {
+  if (value.startsWith('env:')) return value;
+  if (value.length >= 16) return `${value.slice(0, 3)}${ELLIPSIS}${value.slice(-4)}`;
+  return `${ELLIPSIS}${value.length > 8 ? value.slice(-2) : ''}`;
+}
+
+export function secretFields(type: string): string[] {
+  return (definitionOf(type)?.fields ?? []).filter((f) => f.secret).map((f) => f.name);
+}
+
+export function maskProvider(p: ProviderConfig): ProviderConfig {
+  const out: Record<string, unknown> = { ...p };
+  for (const key of secretFields(p.type)) {
+    if (typeof out[key] === 'string' && out[key]) out[key] = maskSecret(out[key] as string);
+  }
+  return out as ProviderConfig;
+}
+
+export function maskConfig(c: AppConfig): AppConfig {
+  return { ...c, providers: c.providers.map(maskProvider) };
+}
+
+/**
+ * Input from a client that saw only masks: an omitted secret, or one equal to the mask of the stored
+ * value (or any string holding the mask's ellipsis), keeps the stored secret.
+ */
+export function keepStoredSecrets(incoming: Record<string, unknown>, stored: ProviderConfig | undefined): Record<string, unknown> {
+  if (!stored || stored.type !== incoming.type) return incoming;
+  const out = { ...incoming };
+  for (const key of secretFields(stored.type)) {
+    const v = out[key];
+    const storedValue = stored[key];
+    if (typeof storedValue !== 'string') continue;
+    if (v === undefined || v === null || v === '' || (typeof v === 'string' && (v === maskSecret(storedValue) || v.includes(ELLIPSIS)))) {
+      out[key] = storedValue;
+    }
+  }
+  return out;
+}
+
+/** Every secret value currently configured (resolved), so log lines and errors can be scrubbed of them. */
+export function collectSecrets(c: AppConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  for (const p of c.providers) {
+    for (const key of secretFields(p.type)) {
+      const v = p[key];
+      if (typeof v !== 'string' || !v) continue;
+      const real = v.startsWith('env:') ? env[v.slice(4)] : v;
+      if (real && real.length >= 4) out.push(real);
+    }
+  }
+  return out;
+}
+
+/** Replaces any configured secret found in a text (e.g. an error echoed back by an API). */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+  return out;
+}

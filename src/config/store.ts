@@ -1,0 +1,138 @@
+// config.json: load with a cheap change check, last-good fallback, atomic serialized writes.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import type { AppConfig, FieldError } from './types.js';
+import { validateConfig } from './validate.js';
+
+export class ConfigConflictError extends Error {}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; '));
+  }
+}
+
+interface FileSignature {
+  readonly mtimeMs: number;
+  readonly size: number;
+  readonly ino: number;
+}
+
+const sameSignature = (a: FileSignature | undefined, b: FileSignature) =>
+  !!a && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
+
+export class ConfigStore {
+  private config: AppConfig;
+  private signature?: FileSignature;
+  private error: string | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Loads the file, creating it from `defaults` when it does not exist. Throws when the path is unusable. */
+  constructor(
+    readonly path: string,
+    defaults: () => AppConfig,
+    private readonly onError: (message: string) => void = () => {},
+  ) {
+    this.config = { providers: [], routing: { mode: 'smart', sandbox: false, rules: [] }, version: 0 };
+    let exists = true;
+    try {
+      statSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      exists = false;
+    }
+    if (exists) this.reload();
+    else this.writeFile(defaults());
+  }
+
+  /** The config in force; a hand edit on disk is picked up here (stat only, unless the file changed). */
+  current(): AppConfig {
+    let sig: FileSignature;
+    try {
+      const s = statSync(this.path);
+      sig = { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
+    } catch {
+      return this.config; // deleted or unreadable for a moment: keep serving the last good config
+    }
+    if (!sameSignature(this.signature, sig)) this.reload(sig);
+    return this.config;
+  }
+
+  /** Why the file on disk is not in force, or null when it is. */
+  configError(): string | null {
+    this.current();
+    return this.error;
+  }
+
+  /**
+   * Applies `change` to the current config and writes it. Writes are serialized; `replace` (PUT /api/config)
+   * is the only change allowed while the file on disk is broken.
+   */
+  update(change: (current: AppConfig) => AppConfig, { replace = false } = {}): Promise<AppConfig> {
+    const run = this.queue.then(() => {
+      const base = this.current();
+      if (this.error && !replace) {
+        throw new ConfigConflictError(`config.json on disk is invalid (${this.error}); fix it or replace it with PUT /api/config`);
+      }
+      const next = change(base);
+      const { config, errors } = validateConfig({ ...next, version: base.version + 1 });
+      if (!config) throw new ConfigValidationError(errors);
+      this.writeFile(config);
+      return config;
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private reload(sig?: FileSignature): void {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+      sig ??= this.statSignature();
+    } catch (err) {
+      this.fail(`cannot read ${this.path}: ${(err as Error).message}`);
+      return;
+    }
+    this.signature = sig;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      this.fail(`${basename(this.path)} is not valid JSON: ${(err as Error).message}`);
+      return;
+    }
+    const { config, errors } = validateConfig(parsed);
+    if (!config) {
+      this.fail(`${basename(this.path)} is invalid: ${errors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ')}`);
+      return;
+    }
+    this.config = config;
+    this.error = null;
+  }
+
+  private fail(message: string): void {
+    if (message !== this.error) this.onError(message);
+    this.error = message;
+  }
+
+  private statSignature(): FileSignature {
+    const s = statSync(this.path);
+    return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
+  }
+
+  /** temp file + fsync + rename: a reader sees the old file or the new one, never half of one. */
+  private writeFile(config: AppConfig): void {
+    const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(config, null, 2) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    this.config = config;
+    this.error = null;
+    this.signature = this.statSignature();
+  }
+}

@@ -1,0 +1,19 @@
+// A Message as RFC 5322 source, composed by nodemailer (the same composer the SMTP providers use).
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { formatAddress, type Message } from './message.js';
+
+export function toRfc822(m: Message): Promise<Buffer> {
+  if (m.raw) return Promise.resolve(m.raw);
+  const mail = new MailComposer({
+    from: formatAddress(m.from),
+    to: m.to.map(formatAddress),
+    cc: m.cc.map(formatAddress),
+    replyTo: m.replyTo ? formatAddress(m.replyTo) : undefined,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    headers: { ...m.headers },
+    attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, encoding: 'base64', contentType: a.contentType })),
+  });
+  return mail.compile().build();
+}

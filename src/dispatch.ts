@@ -1,0 +1,129 @@
+// The one dispatch path: HTTP send, SMTP ingress, release and the queue all end here: route → send → record.
+import type { Message } from './core/message.js';
+import type { ProviderConfig } from './core/provider.js';
+import type { ConfigStore } from './config/store.js';
+import type { AppConfig } from './config/types.js';
+import { collectSecrets, scrub } from './config/secrets.js';
+import { planAttempts, type Random } from './routing/strategies.js';
+import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
+import type { AttemptRecord, EmailStore, ProviderRef, Source } from './store/email-store.js';
+
+export interface ProviderError {
+  readonly provider_id: string;
+  readonly provider_name: string;
+  readonly error: string;
+}
+
+export type DispatchResult =
+  | { kind: 'sandbox'; logId: number; processingTimeMs: number }
+  | { kind: 'queued'; logId: number }
+  | { kind: 'success'; logId: number; processingTimeMs: number; provider: ProviderRef; messageId: string | null; attempts: AttemptRecord[] }
+  | { kind: 'failed'; logId: number; processingTimeMs: number; attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean }
+  | { kind: 'unavailable' };
+
+export interface SubmitOptions {
+  readonly source: Source;
+  readonly idempotencyKey?: string;
+  /** store as `queued` and return at once; the queue worker delivers it */
+  readonly async?: boolean;
+  /** called with the log id once the email is stored, before delivery starts */
+  readonly onStored?: (logId: number) => void;
+}
+
+export interface Availability {
+  available(id: string): boolean;
+}
+
+export interface QueueSignal {
+  /** a new email is queued: look for due work now */
+  wake(): void;
+}
+
+export const elapsedSince = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
+
+export class Dispatcher {
+  queue?: QueueSignal;
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly store: EmailStore,
+    private readonly engine: RoutingEngine,
+    private readonly random: Random = Math.random,
+    private readonly health?: Availability,
+  ) {}
+
+  /** The providers routing would try for this message now (rules, breaker, mode). */
+  plan(message: Message, cfg: AppConfig = this.config.current()): ProviderConfig[] {
+    return planAttempts(cfg.providers, cfg.routing, message, { random: this.random, available: this.health && ((id) => this.health!.available(id)) });
+  }
+
+  async submit(message: Message, o: SubmitOptions): Promise<DispatchResult> {
+    const t0 = performance.now();
+    const cfg = this.config.current();
+    if (cfg.routing.sandbox) {
+      const processingTimeMs = elapsedSince(t0);
+      const logId = await this.store.record({ source: o.source, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
+      o.onStored?.(logId);
+      return { kind: 'sandbox', logId, processingTimeMs };
+    }
+    const plan = this.plan(message, cfg);
+    if (!plan.length) return { kind: 'unavailable' };
+    if (o.async) {
+      const logId = await this.store.record({ source: o.source, status: 'queued', message, idempotencyKey: o.idempotencyKey, nextAttemptAt: Date.now() });
+      o.onStored?.(logId);
+      this.queue?.wake();
+      return { kind: 'queued', logId };
+    }
+    // Stored as `sending` first: if the process dies mid-send, the queue picks it up on restart.
+    const logId = await this.store.record({ source: o.source, status: 'sending', message, idempotencyKey: o.idempotencyKey, nextAttemptAt: Date.now() + 60_000 });
+    o.onStored?.(logId);
+    return this.deliver(logId, message, plan, t0, o.idempotencyKey);
+  }
+
+  /** Sends a sandbox-captured email for real through the current routing; its record moves on from `sandbox`. */
+  async release(logId: number): Promise<DispatchResult | 'not_found' | 'not_sandbox'> {
+    const t0 = performance.now();
+    const stored = await this.store.message(logId);
+    if (!stored) return 'not_found';
+    if (stored.status !== 'sandbox') return 'not_sandbox';
+    const plan = this.plan(stored.message);
+    if (!plan.length) return { kind: 'unavailable' };
+    // Claimed atomically: two concurrent releases cannot both send it.
+    if (!(await this.store.transition(logId, 'sandbox', 'sending'))) return 'not_sandbox';
+    return this.deliver(logId, stored.message, plan, t0);
+  }
+
+  /** Delivers an already-stored email through `plan` and records the outcome on its log record. */
+  async deliver(logId: number, message: Message, plan: readonly ProviderConfig[], t0: number, idempotencyKey?: string): Promise<DispatchResult> {
+    const result = await this.engine.deliver(message, plan, { idempotencyKey });
+    const processingTimeMs = elapsedSince(t0);
+    if (result.delivered) {
+      const { provider, messageId } = result.delivered;
+      const ref = { id: provider.id, name: provider.name, type: provider.type };
+      await this.store.complete(logId, { status: 'success', provider: ref, processingTimeMs, messageId, attempts: result.attempts, nextAttemptAt: null });
+      return { kind: 'success', logId, processingTimeMs, provider: ref, messageId, attempts: result.attempts };
+    }
+    const failed = this.describeFailure(result);
+    const last = result.failures[result.failures.length - 1]?.provider;
+    await this.store.complete(logId, {
+      status: 'failed',
+      provider: last && { id: last.id, name: last.name, type: last.type },
+      processingTimeMs,
+      errorMessage: failed.errors.map((e) => `${e.provider_name}: ${e.error}`).join('; ') || 'no provider attempted',
+      attempts: failed.attempts,
+      nextAttemptAt: null,
+    });
+    return { kind: 'failed', logId, processingTimeMs, ...failed };
+  }
+
+  /** Failure details with any configured secret an API echoed back scrubbed out. */
+  describeFailure(result: DeliveryResult): { attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean } {
+    const secrets = collectSecrets(this.config.current());
+    const clean = (s: string) => scrub(s, secrets);
+    return {
+      attempts: result.attempts.map((a) => (a.error ? { ...a, error: clean(a.error) } : a)),
+      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: clean(f.error.message) })),
+      transient: result.failures.some((f) => f.error.class === 'transient'),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+// One error handler: every error becomes the SPEC's `{"detail": …}` shape; 5xx never show internals.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ConfigConflictError, ConfigValidationError } from '../config/store.js';
+import { RequestValidationError, toFieldErrors } from './validation.js';
+
+export class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+const INTERNAL = 'Internal server error. Check server logs for details.';
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ detail: { message: `Not found: ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    if (error instanceof RequestValidationError) return reply.code(422).send({ detail: error.detail });
+    if (error instanceof ConfigValidationError) {
+      return reply.code(422).send({ detail: error.errors.map((e) => ({ ...e, loc: ['body', ...e.loc] })) });
+    }
+    if (error instanceof ConfigConflictError) return reply.code(409).send({ detail: { message: error.message } });
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ detail: { message: error.message } });
+    if (error.validation) {
+      return reply.code(422).send({ detail: toFieldErrors(error.validation as any, error.validationContext ?? 'body') });
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send({ detail: { message: `Unsupported Content-Type ${req.headers['content-type'] ?? '(none)'}: send application/json` } });
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send({ detail: { message: 'Request body too large: the limit is 10485760 bytes (10 MiB)' } });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.code(422).send({ detail: [{ loc: ['body'], msg: 'Field required: the JSON body is empty', type: 'missing' }] });
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return reply.code(400).send({ detail: { message: 'Content-Length does not match the body' } });
+    }
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return reply.code(422).send({ detail: [{ loc: ['body'], msg: `JSON decode error: ${error.message}`, type: 'json_invalid' }] });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send({ detail: { message: error.message } });
+    req.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ detail: { message: INTERNAL } });
+  });
+}

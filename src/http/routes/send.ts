@@ -1,0 +1,80 @@
+// POST /api/send: validate → Message → dispatch → SPEC answer.
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { createMessage } from '../../core/message.js';
+import type { FieldError } from '../../config/types.js';
+import type { Dispatcher } from '../../dispatch.js';
+import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorBody } from '../schemas.js';
+import { RequestValidationError } from '../validation.js';
+import { toHttpAnswer } from '../send-response.js';
+
+/** Headers a caller may not set through `headers`: the message's own fields and MIME structure. */
+const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'sender', 'return-path', 'content-type', 'content-transfer-encoding', 'mime-version']);
+
+type SendInput = Static<typeof SendBody>;
+
+/** Rules JSON Schema cannot say clearly. */
+export function checkSendInput(b: SendInput): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!b.body_text && !b.body_html) {
+    errors.push({ loc: ['body', 'body_text'], msg: 'At least one of body_text and body_html is required and non-empty', type: 'missing' });
+  }
+  for (const name of Object.keys(b.headers ?? {})) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      errors.push({ loc: ['body', 'headers', name], msg: `Header ${name} cannot be set through headers; use the message field instead`, type: 'value_error' });
+    }
+  }
+  return errors;
+}
+
+const SendSuccess = Type.Object({
+  status: Type.Literal('success'),
+  message: Type.String(),
+  provider: ProviderRefSchema,
+  log_id: Type.Integer(),
+  processing_time_ms: Type.Number(),
+  message_id: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Array(AttemptSchema),
+});
+const SendSandbox = Type.Object({ status: Type.Literal('sandbox'), message: Type.String(), log_id: Type.Integer(), processing_time_ms: Type.Number() });
+const SendQueued = Type.Object({ status: Type.Literal('queued'), log_id: Type.Integer() });
+const SendFailed = Type.Object({
+  detail: Type.Object({
+    message: Type.String(),
+    log_id: Type.Integer(),
+    processing_time_ms: Type.Number(),
+    errors: Type.Array(Type.Object({ provider_id: Type.String(), provider_name: Type.String(), error: Type.String() })),
+    attempts: Type.Array(AttemptSchema),
+  }),
+});
+
+export const sendSchema = {
+  tags: ['send'],
+  summary: 'Send an email through the configured providers',
+  description:
+    'Headers: `Idempotency-Key` (≤255 chars) replays the first answer for the same body within 24 h; `Prefer: respond-async` answers 202 once the email is stored and delivers it from the queue.',
+  body: SendBody,
+  response: {
+    200: Type.Union([SendSuccess, SendSandbox], { description: 'Delivered, or captured by sandbox mode' }),
+    202: SendQueued,
+    401: ErrorBody,
+    409: ErrorBody,
+    413: ErrorBody,
+    415: ErrorBody,
+    422: ValidationErrorBody,
+    502: SendFailed,
+    503: ErrorBody,
+    500: ErrorBody,
+  },
+};
+
+export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher): void {
+  app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema }, async (req, reply) => {
+    const problems = checkSendInput(req.body);
+    if (problems.length) throw new RequestValidationError(problems);
+    const async = /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));
+    const result = await dispatcher.submit(createMessage(req.body), { source: 'api', async });
+    const answer = toHttpAnswer(result);
+    return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+  });
+}

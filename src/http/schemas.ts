@@ -1,0 +1,62 @@
+// Schemas shared by routes: validation, serialization and the OpenAPI document come from these.
+import { Type, type TSchema } from '@sinclair/typebox';
+import { HEADER_NAME, NO_CRLF } from './validation.js';
+
+export const Mailbox = Type.String({ format: 'mailbox', maxLength: 998, description: '`addr@domain` or `Display Name <addr@domain>`' });
+
+export const MessageDetail = Type.Object({ message: Type.String() });
+export const ErrorBody = Type.Object({ detail: MessageDetail }, { description: 'Error with a message' });
+export const ValidationErrorBody = Type.Object(
+  {
+    detail: Type.Array(
+      Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Integer()])), msg: Type.String(), type: Type.String() }),
+    ),
+  },
+  { description: 'Invalid input: one entry per problem, `loc` names the field' },
+);
+
+export const ProviderRefSchema = Type.Object({ id: Type.String(), name: Type.String(), type: Type.String() });
+
+export const AttemptSchema = Type.Object({
+  provider_id: Type.String(),
+  provider_name: Type.String(),
+  provider_type: Type.String(),
+  started_at: Type.String({ format: 'date-time' }),
+  duration_ms: Type.Number(),
+  ok: Type.Boolean(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  error_class: Type.Union([Type.Literal('transient'), Type.Literal('permanent'), Type.Null()]),
+});
+
+export const SendBody = Type.Object(
+  {
+    from: Mailbox,
+    to: Type.Array(Mailbox, { minItems: 1, maxItems: 50 }),
+    cc: Type.Optional(Type.Array(Mailbox, { maxItems: 50 })),
+    bcc: Type.Optional(Type.Array(Mailbox, { maxItems: 50 })),
+    subject: Type.String({ minLength: 1, maxLength: 998, pattern: NO_CRLF }),
+    body_text: Type.Optional(Type.String()),
+    body_html: Type.Optional(Type.String()),
+    reply_to: Type.Optional(Mailbox),
+    headers: Type.Optional(
+      Type.Object({}, { patternProperties: { [HEADER_NAME]: Type.String({ pattern: NO_CRLF, maxLength: 998 }) }, additionalProperties: false }),
+    ),
+    attachments: Type.Optional(
+      Type.Array(
+        Type.Object({
+          filename: Type.String({ minLength: 1, maxLength: 255, pattern: NO_CRLF }),
+          content: Type.String({ format: 'base64', description: 'base64 of the file' }),
+          content_type: Type.Optional(Type.String({ pattern: '^[\\w.+-]+/[\\w.+-]+(;[^\\r\\n]*)?$' })),
+        }),
+        { maxItems: 100 },
+      ),
+    ),
+    tags: Type.Optional(
+      Type.Object({}, { patternProperties: { '^.{1,256}$': Type.String({ maxLength: 256, pattern: NO_CRLF }) }, additionalProperties: false }),
+    ),
+  },
+  { description: 'An email. At least one of body_text and body_html.' },
+);
+
+/** Documents every status a route answers; responses are serialized by the handlers themselves. */
+export const responses = (map: Record<number, TSchema>) => map;

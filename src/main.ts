@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Reads the environment, opens config and database, starts HTTP (and the services beside it), owns shutdown.
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import pino from 'pino';
+import { readSettings, SettingsError, type Settings } from './settings.js';
+import { ConfigStore } from './config/store.js';
+import { defaultConfig } from './config/defaults.js';
+import { openDatabase } from './store/sqlite.js';
+import { EmailStore } from './store/email-store.js';
+import { ProviderPool } from './providers/pool.js';
+import { RoutingEngine } from './routing/engine.js';
+import { Dispatcher } from './dispatch.js';
+import { buildApp } from './http/app.js';
+import { USER_AGENT, VERSION } from './version.js';
+
+/** One clear line on stderr and a non-zero exit: never a stack trace for a startup problem. */
+function die(message: string): never {
+  process.stderr.write(`protopost: ${message}\n`);
+  process.exit(1);
+}
+
+function describeOpenError(what: string, path: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOENT' ? 'directory does not exist' : e.message;
+  return `cannot open ${what} at ${path}: ${why}`;
+}
+
+export async function start(settings: Settings) {
+  const logger = pino({
+    level: settings.logLevel,
+    redact: { paths: ['req.headers.authorization', '*.api_key', '*.password', '*.secret_access_key', '*.gmail_app_password', '*.smtp_password'], censor: '[redacted]' },
+  });
+
+  let config: ConfigStore;
+  try {
+    config = new ConfigStore(settings.configPath, () => defaultConfig(process.env), (message) => logger.error({ config_error: message }, 'config.json rejected; the last good config stays in force'));
+  } catch (err) {
+    die(describeOpenError('config', settings.configPath, err));
+  }
+  let store: EmailStore;
+  try {
+    store = new EmailStore(openDatabase(settings.databasePath));
+  } catch (err) {
+    die(describeOpenError('database', settings.databasePath, err));
+  }
+
+  const pool = new ProviderPool({ fetch: globalThis.fetch, userAgent: USER_AGENT });
+  const engine = new RoutingEngine((c) => pool.get(c));
+  const dispatcher = new Dispatcher(config, store, engine);
+  const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+  const app = await buildApp({ config, store, dispatcher, pool, logger, authToken: settings.authToken, corsOrigins: settings.corsOrigins, webRoot });
+
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') die(`port ${settings.port} on ${settings.host} is already in use (set PORT to another port)`);
+    if (e.code === 'EACCES') die(`no permission to listen on ${settings.host}:${settings.port}`);
+    if (e.code === 'EADDRNOTAVAIL') die(`cannot bind ${settings.host}: no such local address (set HOST)`);
+    die(`cannot listen on ${settings.host}:${settings.port}: ${e.message}`);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  logger.info({ version: VERSION, url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`, config: settings.configPath, database: settings.databasePath }, 'ProtoPost listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, waiting for in-flight sends');
+    const forced = setTimeout(() => {
+      logger.warn('in-flight work did not finish in time; exiting (queued email stays queued)');
+      store.close();
+      process.exit(0);
+    }, settings.shutdownGraceMs);
+    forced.unref();
+    await app.close().catch(() => {});
+    store.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  return { app, port };
+}
+
+const isEntry = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+if (isEntry) {
+  let settings: Settings;
+  try {
+    settings = readSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) die(err.message);
+    throw err;
+  }
+  await start(settings);
+}

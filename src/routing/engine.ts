@@ -1,0 +1,75 @@
+// Runs the attempts: each provider in the plan, each under its own timeout, until one succeeds.
+import type { Message } from '../core/message.js';
+import type { Provider, ProviderConfig } from '../core/provider.js';
+import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/receipt.js';
+import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
+import type { AttemptRecord } from '../store/email-store.js';
+
+export interface AttemptObserver {
+  /** called after every attempt (circuit breaker, metrics) */
+  onAttempt?(provider: ProviderConfig, receipt: Receipt, durationMs: number): void;
+}
+
+export interface DeliveryResult {
+  readonly attempts: AttemptRecord[];
+  readonly failures: { provider: ProviderConfig; error: DeliveryFailure }[];
+  readonly delivered?: { provider: ProviderConfig; messageId: string | null };
+}
+
+export interface DeliverOptions {
+  readonly idempotencyKey?: string;
+  /** aborts every attempt (shutdown) */
+  readonly signal?: AbortSignal;
+}
+
+export class RoutingEngine {
+  constructor(
+    private readonly providerFor: (config: ProviderConfig) => Provider,
+    private readonly observer: AttemptObserver = {},
+  ) {}
+
+  async deliver(message: Message, plan: readonly ProviderConfig[], options: DeliverOptions = {}): Promise<DeliveryResult> {
+    const attempts: AttemptRecord[] = [];
+    const failures: DeliveryResult['failures'] = [];
+    for (const config of plan) {
+      const startedAt = new Date();
+      const t0 = performance.now();
+      const receipt = await this.attempt(config, message, options);
+      const duration = Math.round((performance.now() - t0) * 100) / 100;
+      this.observer.onAttempt?.(config, receipt, duration);
+      attempts.push({
+        provider_id: config.id,
+        provider_name: config.name,
+        provider_type: config.type,
+        started_at: startedAt.toISOString(),
+        duration_ms: duration,
+        ok: receipt.successful,
+        error: receipt.successful ? null : receipt.error.message,
+        error_class: receipt.successful ? null : receipt.error.class,
+      });
+      if (receipt.successful) return { attempts, failures, delivered: { provider: config, messageId: receipt.messageId } };
+      failures.push({ provider: config, error: receipt.error });
+      if (options.signal?.aborted) break;
+    }
+    return { attempts, failures };
+  }
+
+  private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {
+    const timeout = AbortSignal.timeout(config.timeout_ms ?? DEFAULT_TIMEOUT_MS);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    try {
+      const provider = this.providerFor(config);
+      // A provider that ignores its signal still cannot hold the attempt past the timeout.
+      return await new Promise<Receipt>((resolve, reject) => {
+        const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timeout.aborted) });
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        provider.send(message, { signal, idempotencyKey: options.idempotencyKey }).then(resolve, reject).finally(() => {
+          signal.removeEventListener('abort', onAbort);
+        });
+      });
+    } catch (err) {
+      return { successful: false, error: errorToFailure(err, timeout.aborted) };
+    }
+  }
+}

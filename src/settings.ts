@@ -1,0 +1,67 @@
+// Environment variables → settings, checked once at start (a bad value is a one-line startup error).
+import { resolve } from 'node:path';
+
+export interface Settings {
+  readonly host: string;
+  readonly port: number;
+  /** null = SMTP ingress off */
+  readonly smtpPort: number | null;
+  readonly smtpMaxBytes: number;
+  readonly smtpTlsCert?: string;
+  readonly smtpTlsKey?: string;
+  readonly configPath: string;
+  readonly databasePath: string;
+  readonly authToken?: string;
+  readonly corsOrigins: string[];
+  readonly logLevel: string;
+  readonly retentionDays?: number;
+  readonly maxRows?: number;
+  /** queue retry delays in ms between delivery rounds (QUEUE_RETRY_DELAYS_MS, comma-separated) */
+  readonly retryDelaysMs: number[];
+  /** circuit breaker: consecutive failures to open, and how long it stays open */
+  readonly breakerThreshold: number;
+  readonly breakerCooldownMs: number;
+  /** how long SIGTERM waits for in-flight sends */
+  readonly shutdownGraceMs: number;
+}
+
+export class SettingsError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new SettingsError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+const optionalInt = (env: NodeJS.ProcessEnv, name: string, min: number) => (env[name] ? int(env, name, 0, min) : undefined);
+
+/** Default: 5 delivery rounds over about 15 minutes (30 s, 2 min, 4 min, 8 min between them). */
+export const DEFAULT_RETRY_DELAYS_MS = [30_000, 120_000, 240_000, 480_000];
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const smtp = env.SMTP_LISTEN_PORT;
+  const delays = env.QUEUE_RETRY_DELAYS_MS;
+  const retryDelaysMs = delays ? delays.split(',').map((s) => Number(s.trim())) : DEFAULT_RETRY_DELAYS_MS;
+  if (retryDelaysMs.some((n) => !Number.isFinite(n) || n < 0)) throw new SettingsError(`QUEUE_RETRY_DELAYS_MS must be comma-separated milliseconds, got "${delays}"`);
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 8000, 0, 65535),
+    smtpPort: smtp === 'off' ? null : int(env, 'SMTP_LISTEN_PORT', 2525, 0, 65535),
+    smtpMaxBytes: int(env, 'SMTP_LISTEN_MAX_BYTES', 25 * 1024 * 1024, 1),
+    smtpTlsCert: env.SMTP_LISTEN_TLS_CERT || undefined,
+    smtpTlsKey: env.SMTP_LISTEN_TLS_KEY || undefined,
+    configPath: resolve(env.CONFIG_PATH || './config.json'),
+    databasePath: resolve(env.DATABASE_PATH || './emails.db'),
+    authToken: env.AUTH_TOKEN || undefined,
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL || 'info',
+    retentionDays: optionalInt(env, 'LOG_RETENTION_DAYS', 1),
+    maxRows: optionalInt(env, 'LOG_MAX_ROWS', 1),
+    retryDelaysMs,
+    breakerThreshold: int(env, 'BREAKER_THRESHOLD', 3, 1),
+    breakerCooldownMs: int(env, 'BREAKER_COOLDOWN_MS', 30_000, 0),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+  };
+}

@@ -1,0 +1,315 @@
+// The send log: one record per accepted email with its attempts. Emits `log` on every new or changed
+// record; imports nothing from HTTP. Promise-returning so another backend can sit behind the same shape.
+import { EventEmitter } from 'node:events';
+import type { Statement } from 'better-sqlite3';
+import { formatAddress, type Message } from '../core/message.js';
+import type { ErrorClass } from '../core/receipt.js';
+import type { Db } from './sqlite.js';
+
+export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
+export type Source = 'api' | 'smtp';
+
+export interface ProviderRef {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface AttemptRecord {
+  readonly provider_id: string;
+  readonly provider_name: string;
+  readonly provider_type: string;
+  readonly started_at: string;
+  readonly duration_ms: number;
+  readonly ok: boolean;
+  readonly error: string | null;
+  readonly error_class: ErrorClass | null;
+}
+
+export interface NewEmail {
+  readonly source: Source;
+  readonly status: EmailStatus;
+  readonly message: Message;
+  readonly idempotencyKey?: string;
+  readonly processingTimeMs?: number;
+  /** epoch ms when the queue should pick it up */
+  readonly nextAttemptAt?: number;
+}
+
+export interface Outcome {
+  readonly status: EmailStatus;
+  readonly provider?: ProviderRef;
+  readonly processingTimeMs?: number;
+  readonly messageId?: string | null;
+  readonly errorMessage?: string | null;
+  readonly attempts: readonly AttemptRecord[];
+  readonly nextAttemptAt?: number | null;
+}
+
+export interface LogSummary {
+  id: number;
+  timestamp: string;
+  from_address: string;
+  to_addresses: string[];
+  subject: string;
+  provider_id: string | null;
+  provider_name: string | null;
+  provider_type: string | null;
+  status: EmailStatus;
+  processing_time_ms: number | null;
+  message_id: string | null;
+  error_message: string | null;
+  source: Source;
+  attempt_count: number;
+}
+
+export interface LogDetail extends LogSummary {
+  cc: string[];
+  bcc: string[];
+  reply_to: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  headers: Record<string, string>;
+  tags: Record<string, string>;
+  attachments: { filename: string; content_type: string; size: number }[];
+  attempts: AttemptRecord[];
+}
+
+export interface LogFilter {
+  readonly limit: number;
+  readonly offset: number;
+  readonly status?: string;
+  readonly provider?: string;
+  readonly q?: string;
+  readonly source?: string;
+}
+
+export interface Stats {
+  total: number;
+  total_sent: number;
+  total_failed: number;
+  total_sandbox: number;
+  total_queued: number;
+  avg_processing_time_ms: number;
+  by_provider: Record<string, { sent: number; failed: number }>;
+}
+
+const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
+  status, processing_time_ms, message_id, error_message, source, attempt_count`;
+
+interface SummaryRow {
+  id: number;
+  created_at: string;
+  from_address: string;
+  to_addresses: string;
+  subject: string;
+  provider_id: string | null;
+  provider_name: string | null;
+  provider_type: string | null;
+  status: EmailStatus;
+  processing_time_ms: number | null;
+  message_id: string | null;
+  error_message: string | null;
+  source: Source;
+  attempt_count: number;
+}
+
+const toSummary = (r: SummaryRow): LogSummary => ({
+  id: r.id,
+  timestamp: r.created_at,
+  from_address: r.from_address,
+  to_addresses: JSON.parse(r.to_addresses),
+  subject: r.subject,
+  provider_id: r.provider_id,
+  provider_name: r.provider_name,
+  provider_type: r.provider_type,
+  status: r.status,
+  processing_time_ms: r.processing_time_ms,
+  message_id: r.message_id,
+  error_message: r.error_message,
+  source: r.source,
+  attempt_count: r.attempt_count,
+});
+
+/** A Message as stored: everything but the raw source, which has its own column. */
+const serializeMessage = (m: Message): string => JSON.stringify({ ...m, raw: undefined });
+
+export function deserializeMessage(json: string, raw: Buffer | null): Message {
+  const m = JSON.parse(json) as Message;
+  return raw ? { ...m, raw } : m;
+}
+
+export class EmailStore extends EventEmitter {
+  private readonly statements = new Map<string, Statement>();
+  private readonly insertEmail: Statement;
+  private readonly insertAttempt: Statement;
+  private readonly updateOutcome: Statement;
+  private readonly selectSummary: Statement;
+
+  constructor(readonly db: Db) {
+    super();
+    this.insertEmail = db.prepare(`INSERT INTO emails
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertAttempt = db.prepare(`INSERT INTO attempts
+      (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.updateOutcome = db.prepare(`UPDATE emails SET status = ?, provider_id = coalesce(?, provider_id),
+      provider_name = coalesce(?, provider_name), provider_type = coalesce(?, provider_type),
+      processing_time_ms = coalesce(?, processing_time_ms), message_id = coalesce(?, message_id), error_message = ?,
+      attempt_count = attempt_count + ?, next_attempt_at = ? WHERE id = ?`);
+    this.selectSummary = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM emails WHERE id = ?`);
+  }
+
+  /** Stores a new email (durably, before any response) and returns its id. */
+  async record(e: NewEmail): Promise<number> {
+    const m = e.message;
+    const info = this.insertEmail.run(
+      new Date().toISOString(),
+      e.source,
+      e.status,
+      formatAddress(m.from),
+      JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
+      m.subject,
+      e.processingTimeMs ?? null,
+      serializeMessage(m),
+      m.raw ?? null,
+      e.idempotencyKey ?? null,
+      e.nextAttemptAt ?? null,
+    );
+    const id = Number(info.lastInsertRowid);
+    this.announce(id);
+    return id;
+  }
+
+  /** Appends attempts and sets the status (and provider, timing, ids) in one transaction. */
+  async complete(id: number, o: Outcome): Promise<void> {
+    this.db.transaction(() => {
+      for (const a of o.attempts) {
+        this.insertAttempt.run(id, a.provider_id, a.provider_name, a.provider_type, a.started_at, a.duration_ms, a.ok ? 1 : 0, a.error, a.error_class);
+      }
+      this.updateOutcome.run(
+        o.status,
+        o.provider?.id ?? null,
+        o.provider?.name ?? null,
+        o.provider?.type ?? null,
+        o.processingTimeMs ?? null,
+        o.messageId ?? null,
+        o.errorMessage ?? null,
+        o.attempts.length,
+        o.nextAttemptAt ?? null,
+        id,
+      );
+    })();
+    this.announce(id);
+  }
+
+  /** Moves a record from one status to another only if it is still in the first; false otherwise. */
+  async transition(id: number, from: EmailStatus, to: EmailStatus): Promise<boolean> {
+    const changed = this.prepared('UPDATE emails SET status = ? WHERE id = ? AND status = ?').run(to, id, from).changes === 1;
+    if (changed) this.announce(id);
+    return changed;
+  }
+
+  async summary(id: number): Promise<LogSummary | undefined> {
+    const row = this.selectSummary.get(id) as SummaryRow | undefined;
+    return row && toSummary(row);
+  }
+
+  async get(id: number): Promise<LogDetail | undefined> {
+    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message FROM emails WHERE id = ?`).get(id) as (SummaryRow & { message: string }) | undefined;
+    if (!row) return undefined;
+    const m = JSON.parse(row.message) as Message;
+    const attempts = (this.prepared(`SELECT provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class
+      FROM attempts WHERE email_id = ? ORDER BY id`).all(id) as (Omit<AttemptRecord, 'ok'> & { ok: number })[]).map((a) => ({ ...a, ok: a.ok === 1 }));
+    return {
+      ...toSummary(row),
+      cc: m.cc.map(formatAddress),
+      bcc: m.bcc.map(formatAddress),
+      reply_to: m.replyTo ? formatAddress(m.replyTo) : null,
+      body_text: m.text ?? null,
+      body_html: m.html ?? null,
+      headers: { ...m.headers },
+      tags: { ...m.tags },
+      attachments: m.attachments.map((a) => ({ filename: a.filename, content_type: a.contentType, size: a.size })),
+      attempts,
+    };
+  }
+
+  /** The stored Message (with raw source when it came over SMTP), for raw view, release and the queue. */
+  async message(id: number): Promise<{ message: Message; status: EmailStatus; source: Source } | undefined> {
+    const row = this.prepared('SELECT message, raw, status, source FROM emails WHERE id = ?').get(id) as
+      | { message: string; raw: Buffer | null; status: EmailStatus; source: Source }
+      | undefined;
+    return row && { message: deserializeMessage(row.message, row.raw), status: row.status, source: row.source };
+  }
+
+  async list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.status) where.push('status = ?'), args.push(f.status);
+    if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
+    if (f.source) where.push('source = ?'), args.push(f.source);
+    if (f.q) {
+      const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
+      where.push(`(subject LIKE ? ESCAPE '\\' OR from_address LIKE ? ESCAPE '\\' OR to_addresses LIKE ? ESCAPE '\\')`);
+      args.push(like, like, like);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
+      ...args,
+      f.limit,
+      f.offset,
+    ) as SummaryRow[];
+    return { logs: rows.map(toSummary), total: this.count(f, clause, args) };
+  }
+
+  /** Counters answer the unfiltered and status-only totals without a scan. */
+  private count(f: LogFilter, clause: string, args: unknown[]): number {
+    if (!f.provider && !f.source && !f.q) return this.counter(f.status ? `status:${f.status}` : 'total');
+    return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
+  }
+
+  private counter(key: string): number {
+    const row = this.prepared('SELECT value FROM counters WHERE key = ?').get(key) as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  async stats(): Promise<Stats> {
+    const rows = this.prepared('SELECT key, value FROM counters').all() as { key: string; value: number }[];
+    const c = new Map(rows.map((r) => [r.key, r.value]));
+    const byProvider: Stats['by_provider'] = {};
+    for (const [key, value] of c) {
+      const m = /^(sent|failed):(.*)$/s.exec(key);
+      if (!m || value === 0) continue;
+      byProvider[m[2]] ??= { sent: 0, failed: 0 };
+      byProvider[m[2]][m[1] as 'sent' | 'failed'] = value;
+    }
+    const n = c.get('time_n') ?? 0;
+    return {
+      total: c.get('total') ?? 0,
+      total_sent: c.get('status:success') ?? 0,
+      total_failed: c.get('status:failed') ?? 0,
+      total_sandbox: c.get('status:sandbox') ?? 0,
+      total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
+      avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
+      by_provider: byProvider,
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private announce(id: number): void {
+    if (this.listenerCount('log') === 0) return;
+    const row = this.selectSummary.get(id) as SummaryRow | undefined;
+    if (row) this.emit('log', toSummary(row));
+  }
+
+  private prepared(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+}

@@ -1,0 +1,59 @@
+// Numbered schema migrations, applied in order inside a transaction; `user_version` records the last one.
+
+const counterDelta = (sign: '+' | '-', row: 'NEW' | 'OLD') => `
+  INSERT INTO counters(key, value) VALUES ('total', ${sign}1), ('status:' || ${row}.status, ${sign}1)
+    ON CONFLICT(key) DO UPDATE SET value = value + excluded.value;
+  INSERT INTO counters(key, value)
+    SELECT 'time_sum', ${sign}${row}.processing_time_ms WHERE ${row}.processing_time_ms IS NOT NULL AND ${row}.status IN ('success','failed','sandbox')
+    UNION ALL SELECT 'time_n', ${sign}1 WHERE ${row}.processing_time_ms IS NOT NULL AND ${row}.status IN ('success','failed','sandbox')
+    UNION ALL SELECT 'sent:' || ${row}.provider_name, ${sign}1 WHERE ${row}.status = 'success' AND ${row}.provider_name IS NOT NULL
+    UNION ALL SELECT 'failed:' || ${row}.provider_name, ${sign}1 WHERE ${row}.status = 'failed' AND ${row}.provider_name IS NOT NULL
+    ON CONFLICT(key) DO UPDATE SET value = value + excluded.value;`;
+
+export const migrations: readonly string[] = [
+  // 1: emails, attempts, and counters kept by triggers so /api/stats never scans.
+  `
+  CREATE TABLE emails (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    from_address TEXT NOT NULL,
+    to_addresses TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    provider_id TEXT,
+    provider_name TEXT,
+    provider_type TEXT,
+    processing_time_ms REAL,
+    message_id TEXT,
+    error_message TEXT,
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL,
+    raw BLOB,
+    idempotency_key TEXT,
+    next_attempt_at INTEGER,
+    delivery_rounds INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX emails_status ON emails(status, id);
+  CREATE INDEX emails_provider ON emails(provider_id, id);
+  CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status IN ('queued', 'sending');
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    email_id INTEGER NOT NULL REFERENCES emails(id) ON DELETE CASCADE,
+    provider_id TEXT NOT NULL,
+    provider_name TEXT NOT NULL,
+    provider_type TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    duration_ms REAL NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT,
+    error_class TEXT
+  );
+  CREATE INDEX attempts_email ON attempts(email_id);
+  CREATE TABLE counters (key TEXT PRIMARY KEY, value REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
+  CREATE TRIGGER emails_count_insert AFTER INSERT ON emails BEGIN ${counterDelta('+', 'NEW')} END;
+  CREATE TRIGGER emails_count_delete AFTER DELETE ON emails BEGIN ${counterDelta('-', 'OLD')} END;
+  CREATE TRIGGER emails_count_update AFTER UPDATE OF status, processing_time_ms, provider_name ON emails
+  BEGIN ${counterDelta('-', 'OLD')} ${counterDelta('+', 'NEW')} END;
+  `,
+];

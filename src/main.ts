@@ -14,6 +14,13 @@ import { Dispatcher } from './dispatch.js';
 import { buildApp } from './http/app.js';
 import { USER_AGENT, VERSION } from './version.js';
 
+/** Something started beside the HTTP server and stopped with it. */
+export interface Service {
+  start(): Promise<void>;
+  /** stop intake, let in-flight work finish (bounded), release resources */
+  stop(): Promise<void>;
+}
+
 /** One clear line on stderr and a non-zero exit: never a stack trace for a startup problem. */
 function die(message: string): never {
   process.stderr.write(`protopost: ${message}\n`);
@@ -60,6 +67,10 @@ export async function start(settings: Settings) {
     if (e.code === 'EADDRNOTAVAIL') die(`cannot bind ${settings.host}: no such local address (set HOST)`);
     die(`cannot listen on ${settings.host}:${settings.port}: ${e.message}`);
   }
+  // Services that run beside HTTP (SMTP ingress, queue worker, retention), started after it, stopped before the database closes.
+  const services: Service[] = [];
+  for (const service of services) await service.start();
+
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   logger.info({ version: VERSION, url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`, config: settings.configPath, database: settings.databasePath }, 'ProtoPost listening');
@@ -76,6 +87,7 @@ export async function start(settings: Settings) {
     }, settings.shutdownGraceMs);
     forced.unref();
     await app.close().catch(() => {});
+    for (const service of [...services].reverse()) await service.stop().catch((err) => logger.error({ err }, 'service stop failed'));
     store.close();
     logger.info('stopped');
     process.exit(0);

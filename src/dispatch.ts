@@ -1,4 +1,5 @@
 // The one dispatch path: HTTP send, SMTP ingress, release and the queue all end here: route → send → record.
+import { randomUUID } from 'node:crypto';
 import type { Message } from './core/message.js';
 import type { ProviderConfig } from './core/provider.js';
 import type { ConfigStore } from './config/store.js';
@@ -39,6 +40,9 @@ export interface QueueSignal {
   wake(): void;
 }
 
+export const failureSummary = (errors: readonly ProviderError[]) =>
+  errors.map((e) => `${e.provider_name}: ${e.error}`).join('; ') || 'no provider attempted';
+
 export const elapsedSince = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
 export class Dispatcher {
@@ -68,16 +72,19 @@ export class Dispatcher {
     }
     const plan = this.plan(message, cfg);
     if (!plan.length) return { kind: 'unavailable' };
+    // What providers deduplicate on: the client's key, else one of our own, kept with the record for retries.
+    const deliveryKey = o.idempotencyKey ?? randomUUID();
+    const stored = { source: o.source, message, idempotencyKey: o.idempotencyKey, deliveryKey };
     if (o.async) {
-      const logId = await this.store.record({ source: o.source, status: 'queued', message, idempotencyKey: o.idempotencyKey, nextAttemptAt: Date.now() });
+      const logId = await this.store.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
       o.onStored?.(logId);
       this.queue?.wake();
       return { kind: 'queued', logId };
     }
     // Stored as `sending` first: if the process dies mid-send, the queue picks it up on restart.
-    const logId = await this.store.record({ source: o.source, status: 'sending', message, idempotencyKey: o.idempotencyKey, nextAttemptAt: Date.now() + 60_000 });
+    const logId = await this.store.record({ ...stored, status: 'sending' });
     o.onStored?.(logId);
-    return this.deliver(logId, message, plan, t0, o.idempotencyKey);
+    return this.deliver(logId, message, plan, t0, deliveryKey);
   }
 
   /** Sends a sandbox-captured email for real through the current routing; its record moves on from `sandbox`. */
@@ -109,7 +116,7 @@ export class Dispatcher {
       status: 'failed',
       provider: last && { id: last.id, name: last.name, type: last.type },
       processingTimeMs,
-      errorMessage: failed.errors.map((e) => `${e.provider_name}: ${e.error}`).join('; ') || 'no provider attempted',
+      errorMessage: failureSummary(failed.errors),
       attempts: failed.attempts,
       nextAttemptAt: null,
     });

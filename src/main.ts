@@ -8,18 +8,9 @@ import { ConfigStore } from './config/store.js';
 import { defaultConfig } from './config/defaults.js';
 import { openDatabase } from './store/sqlite.js';
 import { EmailStore } from './store/email-store.js';
-import { ProviderPool } from './providers/pool.js';
-import { RoutingEngine } from './routing/engine.js';
-import { Dispatcher } from './dispatch.js';
-import { buildApp } from './http/app.js';
-import { USER_AGENT, VERSION } from './version.js';
-
-/** Something started beside the HTTP server and stopped with it. */
-export interface Service {
-  start(): Promise<void>;
-  /** stop intake, let in-flight work finish (bounded), release resources */
-  stop(): Promise<void>;
-}
+import { createGateway, type Service } from './gateway.js';
+import { VERSION } from './version.js';
+import { createSmtpIngress } from './smtp/ingress.js';
 
 /** One clear line on stderr and a non-zero exit: never a stack trace for a startup problem. */
 function die(message: string): never {
@@ -52,11 +43,8 @@ export async function start(settings: Settings) {
     die(describeOpenError('database', settings.databasePath, err));
   }
 
-  const pool = new ProviderPool({ fetch: globalThis.fetch, userAgent: USER_AGENT });
-  const engine = new RoutingEngine((c) => pool.get(c));
-  const dispatcher = new Dispatcher(config, store, engine);
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
-  const app = await buildApp({ config, store, dispatcher, pool, logger, authToken: settings.authToken, corsOrigins: settings.corsOrigins, webRoot });
+  const { app, dispatcher, services: gatewayServices } = await createGateway(settings, config, store, logger, webRoot);
 
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -68,7 +56,11 @@ export async function start(settings: Settings) {
     die(`cannot listen on ${settings.host}:${settings.port}: ${e.message}`);
   }
   // Services that run beside HTTP (SMTP ingress, queue worker, retention), started after it, stopped before the database closes.
-  const services: Service[] = [];
+  const services: Service[] = [...gatewayServices];
+  if (settings.smtpPort !== null) {
+    const { host, smtpPort: port, smtpMaxBytes: maxBytes, authToken, smtpTlsCert: tlsCert, smtpTlsKey: tlsKey, shutdownGraceMs: graceMs } = settings;
+    services.push(createSmtpIngress({ host, port, maxBytes, authToken, tlsCert, tlsKey, graceMs, dispatcher, logger, die }));
+  }
   for (const service of services) await service.start();
 
   const address = app.server.address();
@@ -86,8 +78,11 @@ export async function start(settings: Settings) {
       process.exit(0);
     }, settings.shutdownGraceMs);
     forced.unref();
-    await app.close().catch(() => {});
-    for (const service of [...services].reverse()) await service.stop().catch((err) => logger.error({ err }, 'service stop failed'));
+    // Intake stops everywhere at once; each part then lets its in-flight work finish (bounded).
+    await Promise.all([
+      app.close().catch(() => {}),
+      ...services.map((s) => s.stop().catch((err) => logger.error({ err }, 'service stop failed'))),
+    ]);
     store.close();
     logger.info('stopped');
     process.exit(0);

@@ -10,6 +10,7 @@ import type { ConfigStore } from '../config/store.js';
 import type { EmailStore } from '../store/email-store.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { ProviderPool } from '../providers/pool.js';
+import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
 import { installErrorHandling } from './errors.js';
@@ -26,6 +27,7 @@ export interface AppDeps {
   readonly store: EmailStore;
   readonly dispatcher: Dispatcher;
   readonly pool: ProviderPool;
+  readonly idempotency: IdempotencyStore;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
   readonly corsOrigins?: readonly string[];
@@ -55,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One debug line per request (below) instead of Fastify's two info lines: the send path stays quiet at info.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    forceCloseConnections: true,
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -88,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   healthRoutes(app, deps.config, deps.store);
-  sendRoutes(app, deps.dispatcher);
+  sendRoutes(app, deps.dispatcher, deps.idempotency);
   logRoutes(app, deps.store, deps.dispatcher);
   configRoutes(app, deps.config, deps.pool);
   for (const plugin of deps.plugins ?? []) plugin(app);

@@ -31,6 +31,8 @@ export interface NewEmail {
   readonly status: EmailStatus;
   readonly message: Message;
   readonly idempotencyKey?: string;
+  /** the key providers deduplicate on (Resend's Idempotency-Key): the client's key or a random one */
+  readonly deliveryKey?: string;
   readonly processingTimeMs?: number;
   /** epoch ms when the queue should pick it up */
   readonly nextAttemptAt?: number;
@@ -44,6 +46,18 @@ export interface Outcome {
   readonly errorMessage?: string | null;
   readonly attempts: readonly AttemptRecord[];
   readonly nextAttemptAt?: number | null;
+  /** the queue finished one more delivery round */
+  readonly countRound?: boolean;
+}
+
+/** A queued email claimed by the worker. */
+export interface ClaimedEmail {
+  readonly id: number;
+  readonly message: Message;
+  readonly deliveryKey: string | null;
+  /** delivery rounds already made */
+  readonly rounds: number;
+  readonly createdAt: string;
 }
 
 export interface LogSummary {
@@ -149,15 +163,15 @@ export class EmailStore extends EventEmitter {
   constructor(readonly db: Db) {
     super();
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.updateOutcome = db.prepare(`UPDATE emails SET status = ?, provider_id = coalesce(?, provider_id),
       provider_name = coalesce(?, provider_name), provider_type = coalesce(?, provider_type),
       processing_time_ms = coalesce(?, processing_time_ms), message_id = coalesce(?, message_id), error_message = ?,
-      attempt_count = attempt_count + ?, next_attempt_at = ? WHERE id = ?`);
+      attempt_count = attempt_count + ?, next_attempt_at = ?, delivery_rounds = delivery_rounds + ? WHERE id = ?`);
     this.selectSummary = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM emails WHERE id = ?`);
   }
 
@@ -176,8 +190,10 @@ export class EmailStore extends EventEmitter {
       m.raw ?? null,
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
+      e.deliveryKey ?? null,
     );
     const id = Number(info.lastInsertRowid);
+    this.emit('status', e.status, null);
     this.announce(id);
     return id;
   }
@@ -198,9 +214,11 @@ export class EmailStore extends EventEmitter {
         o.errorMessage ?? null,
         o.attempts.length,
         o.nextAttemptAt ?? null,
+        o.countRound ? 1 : 0,
         id,
       );
     })();
+    this.emit('status', o.status, o.provider?.name ?? null);
     this.announce(id);
   }
 
@@ -209,6 +227,41 @@ export class EmailStore extends EventEmitter {
     const changed = this.prepared('UPDATE emails SET status = ? WHERE id = ? AND status = ?').run(to, id, from).changes === 1;
     if (changed) this.announce(id);
     return changed;
+  }
+
+  /**
+   * Claims up to `limit` due queued emails: they become `sending` with a lease, so a crash leaves them
+   * to `requeueInterrupted` at the next start.
+   */
+  async claimDue(now: number, limit: number): Promise<ClaimedEmail[]> {
+    const rows = this.prepared(`UPDATE emails SET status = 'sending' WHERE id IN
+      (SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+      RETURNING id, message, raw, delivery_key, delivery_rounds, created_at`).all(now, limit) as {
+      id: number;
+      message: string;
+      raw: Buffer | null;
+      delivery_key: string | null;
+      delivery_rounds: number;
+      created_at: string;
+    }[];
+    for (const r of rows) this.announce(r.id);
+    return rows.map((r) => ({ id: r.id, message: deserializeMessage(r.message, r.raw), deliveryKey: r.delivery_key, rounds: r.delivery_rounds, createdAt: r.created_at }));
+  }
+
+  /** When the next queued email falls due (epoch ms), or undefined when none is queued. */
+  async nextDueAt(): Promise<number | undefined> {
+    const row = this.prepared(`SELECT min(next_attempt_at) AS at FROM emails WHERE status = 'queued'`).get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  /** At start nothing is in flight: whatever was `sending` when the process died goes back to the queue. */
+  async requeueInterrupted(now: number): Promise<number> {
+    return this.prepared(`UPDATE emails SET status = 'queued', next_attempt_at = ? WHERE status = 'sending'`).run(now).changes;
+  }
+
+  /** Emails waiting or in flight, from the counters (no scan). */
+  async queueDepth(): Promise<number> {
+    return this.counter('status:queued') + this.counter('status:sending');
   }
 
   async summary(id: number): Promise<LogSummary | undefined> {

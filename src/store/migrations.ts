@@ -56,4 +56,18 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER emails_count_update AFTER UPDATE OF status, processing_time_ms, provider_name ON emails
   BEGIN ${counterDelta('-', 'OLD')} ${counterDelta('+', 'NEW')} END;
   `,
+  // 2: the key providers deduplicate on (client's Idempotency-Key or a random one), and idempotent request replay.
+  `
+  ALTER TABLE emails ADD COLUMN delivery_key TEXT;
+  CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    log_id INTEGER,
+    status_code INTEGER,
+    response TEXT
+  );
+  CREATE INDEX idempotency_created ON idempotency(created_at);
+  CREATE INDEX emails_created ON emails(created_at);
+  `,
 ];

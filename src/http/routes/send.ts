@@ -6,7 +6,9 @@ import type { FieldError } from '../../config/types.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorBody } from '../schemas.js';
 import { RequestValidationError } from '../validation.js';
-import { toHttpAnswer } from '../send-response.js';
+import { toHttpAnswer, type HttpAnswer } from '../send-response.js';
+import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
+import type { IdempotencyStore } from '../../store/idempotency-store.js';
 
 /** Headers a caller may not set through `headers`: the message's own fields and MIME structure. */
 const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'sender', 'return-path', 'content-type', 'content-transfer-encoding', 'mime-version']);
@@ -68,13 +70,15 @@ export const sendSchema = {
   },
 };
 
-export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher): void {
+export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyStore): void {
   app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema }, async (req, reply) => {
     const problems = checkSendInput(req.body);
     if (problems.length) throw new RequestValidationError(problems);
+    const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
     const async = /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));
-    const result = await dispatcher.submit(createMessage(req.body), { source: 'api', async });
-    const answer = toHttpAnswer(result);
+    const send = async (onStored?: (logId: number) => void): Promise<HttpAnswer> =>
+      toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', async, idempotencyKey, onStored }));
+    const answer = idempotencyKey ? await withIdempotency(idempotency, idempotencyKey, req.body, send) : await send();
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
 }

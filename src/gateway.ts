@@ -1,0 +1,68 @@
+// Wires the parts: config, store, providers, breaker, metrics, routing, dispatch, queue, retention, HTTP app.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Settings } from './settings.js';
+import type { ConfigStore } from './config/store.js';
+import { collectSecrets, scrub } from './config/secrets.js';
+import type { EmailStore } from './store/email-store.js';
+import { IdempotencyStore } from './store/idempotency-store.js';
+import { Retention } from './store/retention.js';
+import { ProviderPool } from './providers/pool.js';
+import { CircuitBreaker } from './routing/breaker.js';
+import { RoutingEngine } from './routing/engine.js';
+import { Metrics } from './metrics.js';
+import { Dispatcher } from './dispatch.js';
+import { QueueWorker } from './queue/worker.js';
+import { buildApp } from './http/app.js';
+import { observabilityRoutes } from './http/routes/observability.js';
+import { USER_AGENT } from './version.js';
+
+/** Something started beside the HTTP server and stopped with it. */
+export interface Service {
+  start(): Promise<void>;
+  /** stop intake, let in-flight work finish (bounded), release resources */
+  stop(): Promise<void>;
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly dispatcher: Dispatcher;
+  /** queue worker and retention; started once HTTP listens */
+  readonly services: Service[];
+}
+
+export async function createGateway(settings: Settings, config: ConfigStore, store: EmailStore, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
+  const pool = new ProviderPool({ fetch: globalThis.fetch, userAgent: USER_AGENT });
+  const breaker = new CircuitBreaker({
+    threshold: settings.breakerThreshold,
+    cooldownMs: settings.breakerCooldownMs,
+    scrub: (text) => scrub(text, collectSecrets(config.current())),
+  });
+  const metrics = new Metrics(store, breaker, () => config.current().providers);
+  const engine = new RoutingEngine((c) => pool.get(c), {
+    onAttempt(provider, receipt, durationMs) {
+      breaker.onAttempt(provider, receipt);
+      metrics.onAttempt(provider, receipt, durationMs);
+    },
+  });
+  const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker);
+  const idempotency = new IdempotencyStore(store.db);
+  await idempotency.recoverInterrupted();
+
+  const queue = new QueueWorker(store, config, dispatcher, engine, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
+  dispatcher.queue = queue;
+  const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
+
+  const app = await buildApp({
+    config,
+    store,
+    dispatcher,
+    pool,
+    idempotency,
+    logger,
+    authToken: settings.authToken,
+    corsOrigins: settings.corsOrigins,
+    webRoot,
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics)],
+  });
+  return { app, dispatcher, services: [queue, retention] };
+}

@@ -31,6 +31,12 @@ export function onUnauthorized(fn: UnauthorizedHandler): void {
   unauthorized = fn;
 }
 
+let networkDown: () => void = () => {};
+/** Told when a request gets no answer at all (server down), so a banner can say so at once. */
+export function onNetworkDown(fn: () => void): void {
+  networkDown = fn;
+}
+
 export const NETWORK_DOWN = 'Cannot reach the ProtoPost API. Is the server running?';
 
 /** Any request; resolves for every HTTP status, rejects (status 0) only when the network fails. */
@@ -41,6 +47,7 @@ export async function call(method: string, path: string, body?: unknown, token?:
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
+    networkDown();
     throw new ApiError(0, NETWORK_DOWN);
   }
   const text = await res.text().catch(() => '');

@@ -1,10 +1,10 @@
 // Every delivery attempt of one email, in order.
-import { emptyState, h } from './dom';
+import { h } from './dom';
 import { fmtMs, fmtTime } from './format';
 import type { Attempt } from './types';
 
 export function attemptTimeline(attempts: readonly Attempt[]): HTMLElement {
-  if (attempts.length === 0) return emptyState('No delivery attempts', 'Sandboxed and queued email has not been handed to a provider.');
+  if (attempts.length === 0) return h('p', { class: 'muted' }, 'None yet: sandboxed and queued email has not been handed to a provider.');
   return h(
     'ol',
     { class: 'timeline' },

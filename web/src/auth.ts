@@ -7,6 +7,13 @@ import { getToken, onTokenChange, setToken } from './token';
 
 let open: DialogHandle | null = null;
 
+/** Closes the prompt now, so that a 401 answered right after can open a fresh one. */
+function dismiss(): void {
+  const dlg = open;
+  open = null;
+  dlg?.close();
+}
+
 export function installAuth(): void {
   onUnauthorized(({ hadToken }) => {
     if (!open) promptToken(hadToken ? 'The saved token was refused by the server. Enter the current one.' : 'This server requires an access token (AUTH_TOKEN).');
@@ -28,7 +35,7 @@ export function lockButton(): HTMLButtonElement {
 }
 
 export function promptToken(reason?: string): void {
-  open?.close();
+  dismiss();
   const input = h('input', { type: 'password', id: 'token-input', name: 'token', autocomplete: 'current-password', required: true, spellcheck: 'false' });
   const error = h('p', { class: 'form-error', role: 'alert', id: 'token-error' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Unlock');
@@ -43,7 +50,7 @@ export function promptToken(reason?: string): void {
       'div',
       { class: 'actions' },
       saved
-        ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => (setToken(null), open?.close()) }, 'Clear saved token')
+        ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => (dismiss(), setToken(null)) }, 'Clear saved token')
         : null,
       submit,
     ),
@@ -64,14 +71,15 @@ export function promptToken(reason?: string): void {
         input.select();
         return;
       }
+      dismiss();
       setToken(token);
-      open?.close();
     } catch (err) {
       error.textContent = describeError(err);
     } finally {
       submit.disabled = false;
     }
   });
-  open = openDialog('Access token', form, { onClose: () => (open = null) });
+  const dlg = openDialog('Access token', form, { onClose: () => open === dlg && (open = null) });
+  open = dlg;
   input.focus();
 }

@@ -25,7 +25,7 @@ export function emailPreview(log: LogDetail): HTMLElement {
   let raw: Promise<HTMLElement> | null = null;
 
   show(tabs[0][0]);
-  return h('section', { class: 'panel preview', 'aria-label': 'Message body' }, list, panel);
+  return h('section', { class: 'panel preview sec-body', 'aria-label': 'Message body' }, list, panel);
 
   function show(tab: Tab): void {
     for (const b of buttons) {

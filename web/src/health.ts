@@ -1,5 +1,5 @@
 // Banners for a config error (GET /api/health) and for an unreachable API.
-import { get, describeError } from './api';
+import { get, describeError, NETWORK_DOWN, onNetworkDown } from './api';
 import { h, icon, mount } from './dom';
 import { ICONS } from './icons';
 import type { Health } from './types';
@@ -17,6 +17,9 @@ export function onVersion(fn: (v: string) => void): void {
 
 export function startHealth(el: HTMLElement): void {
   region = el;
+  onNetworkDown(() => {
+    if (!region.querySelector('[data-banner="api-down"]')) mount(region, apiDown());
+  });
   void checkHealth();
 }
 
@@ -41,9 +44,13 @@ export async function checkHealth(): Promise<void> {
     if (health.db_connected === false) banners.push(banner('db-error', 'Database not connected', 'Emails cannot be recorded until the database is back.'));
     mount(region, banners);
   } catch (err) {
-    mount(region, banner('api-down', 'API unreachable', `${describeError(err)} Retrying every ${POLL_MS / 1000} s.`));
+    mount(region, apiDown(describeError(err)));
   }
   timer = setTimeout(() => void checkHealth(), POLL_MS);
+}
+
+function apiDown(why = NETWORK_DOWN): HTMLElement {
+  return banner('api-down', 'API unreachable', `${why} Retrying every ${POLL_MS / 1000} s.`);
 }
 
 function banner(kind: string, title: string, text: string): HTMLElement {

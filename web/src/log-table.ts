@@ -84,7 +84,7 @@ function renderRow(log: LogSummary): HTMLTableRowElement {
     h('td', { 'data-label': 'To', class: 'cell-to' }, to[0] ?? '—', to.length > 1 ? h('span', { class: 'muted small' }, ` +${to.length - 1}`) : null),
     h(
       'td',
-      { 'data-label': 'Provider' },
+      { 'data-label': 'Provider', class: log.provider_name ? null : 'cell-none' },
       log.provider_name ?? h('span', { class: 'muted' }, '—'),
       log.attempt_count > 1 ? h('span', { class: 'muted small block' }, `${log.attempt_count} attempts`) : null,
     ),

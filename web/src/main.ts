@@ -2,7 +2,7 @@
 import './styles.css';
 import { installAuth } from './auth';
 import { loadConfig } from './config-store';
-import { startEvents } from './events';
+import { onStreamStatus, startEvents } from './events';
 import { checkHealth, startHealth } from './health';
 import { renderLogDetail } from './page-log-detail';
 import { renderOutbox } from './page-outbox';
@@ -28,6 +28,13 @@ startHealth(shell.banners);
 startEvents();
 void loadConfig().catch(() => {});
 startRouter(shell.content, ROUTES, (route) => shell.setPage(route.title, route.nav));
+
+// The stream coming back means the server is back: clear an "API unreachable" banner now.
+let streamWasDown = false;
+onStreamStatus((s) => {
+  if (s === 'live' && streamWasDown) void checkHealth();
+  streamWasDown = s === 'offline';
+});
 
 // A new token (or none) may change what every call returns: reload everything once.
 onTokenChange(() => {

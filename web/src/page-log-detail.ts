@@ -54,12 +54,12 @@ export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
         h(
           'div',
           { class: 'detail-side' },
-          section('Envelope', envelope(log)),
+          section('Envelope', envelope(log), 'envelope'),
           log.tags && Object.keys(log.tags).length
-            ? section('Tags', h('div', { class: 'chips' }, Object.entries(log.tags).map(([k, v]) => h('span', { class: 'chip' }, `${k}: ${v}`))))
+            ? section('Tags', h('div', { class: 'chips' }, Object.entries(log.tags).map(([k, v]) => h('span', { class: 'chip' }, `${k}: ${v}`))), 'tags')
             : null,
-          section('Attachments', attachments(log)),
-          section('Delivery attempts', attemptTimeline(log.attempts ?? [])),
+          log.attachments?.length ? section('Attachments', attachments(log), 'attachments') : null,
+          section('Delivery attempts', attemptTimeline(log.attempts ?? []), 'attempts'),
         ),
       ),
     ];
@@ -95,8 +95,8 @@ function releaseSummary(body: unknown): string {
   return b?.message ?? 'Released.';
 }
 
-function section(title: string, content: Child): HTMLElement {
-  return h('section', { class: 'panel' }, h('h3', { class: 'panel-title' }, title), content);
+function section(title: string, content: Child, name: string): HTMLElement {
+  return h('section', { class: `panel sec-${name}` }, h('h3', { class: 'panel-title' }, title), content);
 }
 
 function envelope(log: LogDetail): HTMLElement {
@@ -128,16 +128,15 @@ function headersSection(log: LogDetail): HTMLElement | null {
       { class: 'table-wrap' },
       h('table', { class: 'table kv-table' }, h('tbody', {}, entries.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))),
     ),
+    'headers',
   );
 }
 
 function attachments(log: LogDetail): HTMLElement {
-  const list = log.attachments ?? [];
-  if (list.length === 0) return h('p', { class: 'muted' }, 'No attachments.');
   return h(
     'ul',
     { class: 'attachments' },
-    list.map((a) =>
+    (log.attachments ?? []).map((a) =>
       h('li', {}, icon(ICONS.clip), h('span', { class: 'att-name' }, a.filename), h('span', { class: 'muted small' }, `${a.content_type ?? 'application/octet-stream'} · ${fmtBytes(a.size)}`)),
     ),
   );

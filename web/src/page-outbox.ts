@@ -40,8 +40,8 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
   const next = h('button', { type: 'button', class: 'btn', onclick: () => go(f.offset + f.limit) }, 'Next');
 
   const search = h('input', { type: 'search', id: 'log-search', name: 'q', placeholder: 'Subject or address', value: f.q, autocomplete: 'off' });
-  const status = select('log-status', 'All statuses', LOG_STATUSES.map((s) => [s, statusLabel(s)]), f.status);
-  const provider = select('log-provider', 'All providers', [], f.provider);
+  const status = select('log-status', 'Any status', LOG_STATUSES.map((s) => [s, statusLabel(s)]), f.status);
+  const provider = select('log-provider', 'Any provider', [], f.provider);
   const size = select('log-limit', '', PAGE_SIZES.map((n) => [String(n), `${n} per page`]), String(f.limit));
 
   search.addEventListener('input', debounce(() => ((f.q = search.value.trim()), go(0)), 300));

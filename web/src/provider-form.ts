@@ -22,16 +22,19 @@ export function providerForm(type: ProviderType, existing: Provider | null, opts
       { name: 'weight', kind: 'integer', label: 'Weight (0–100)', default: 100, help: 'Smart mode tries higher weights first; manual mode picks in proportion. 0 = never routed.' },
       { name: 'timeout_ms', kind: 'integer', label: 'Timeout (ms)', help: 'Per attempt; empty = 10000.' },
     );
-    if (type.default_base_url) common.push({ name: 'base_url', kind: 'string', label: 'Base URL', help: `Empty = ${type.default_base_url}` });
   }
-  const fields = [...common, ...type.fields];
+  const baseUrl: TypeField[] = type.default_base_url ? [{ name: 'base_url', kind: 'string', label: 'Base URL', help: `For regional endpoints or a local fake. Empty = ${type.default_base_url}` }] : [];
+  const fields = [...common, ...(opts.compact ? [] : baseUrl), ...type.fields, ...(opts.compact ? baseUrl : [])];
   const controls = new Map<string, HTMLInputElement>();
   const rows = fields.map((f) => row(f));
   const formError = h('p', { class: 'form-error', role: 'alert' });
+  // In the guided setups the base URL is an advanced detail, out of the way.
+  const advanced = opts.compact && baseUrl.length ? rows.pop()! : null;
   const el = h(
     'div',
     { class: 'provider-form' },
     h('div', { class: 'form-grid' }, rows),
+    advanced ? h('details', { class: 'advanced' }, h('summary', {}, 'Advanced'), advanced) : null,
     formError,
   );
 

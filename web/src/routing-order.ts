@@ -8,11 +8,11 @@ export function smartOrder(providers: readonly Provider[]): Provider[] {
   return eligible(providers).sort((a, b) => b.weight - a.weight);
 }
 
-/** Manual mode: each eligible provider's chance, in percent. */
+/** Manual mode: each eligible provider's chance, in percent, largest first. */
 export function manualSplit(providers: readonly Provider[]): { provider: Provider; percent: number }[] {
   const list = eligible(providers);
   const sum = list.reduce((n, p) => n + p.weight, 0);
-  return list.map((provider) => ({ provider, percent: sum ? (provider.weight / sum) * 100 : 0 }));
+  return smartOrder(list).map((provider) => ({ provider, percent: sum ? (provider.weight / sum) * 100 : 0 }));
 }
 
 export function fmtPercent(n: number): string {

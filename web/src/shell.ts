@@ -13,10 +13,10 @@ export interface Shell {
 }
 
 const NAV = [
-  { id: 'outbox', href: '#/', label: 'Outbox & Logs', icon: ICONS.inbox },
-  { id: 'providers', href: '#/providers', label: 'Providers', icon: ICONS.server },
-  { id: 'routing', href: '#/routing', label: 'Routing', icon: ICONS.routing },
-  { id: 'send', href: '#/send', label: 'Test Send', icon: ICONS.send },
+  { id: 'outbox', href: '#/', label: 'Outbox & Logs', short: 'Outbox', icon: ICONS.inbox },
+  { id: 'providers', href: '#/providers', label: 'Providers', short: 'Providers', icon: ICONS.server },
+  { id: 'routing', href: '#/routing', label: 'Routing', short: 'Routing', icon: ICONS.routing },
+  { id: 'send', href: '#/send', label: 'Test Send', short: 'Send', icon: ICONS.send },
 ] as const;
 
 const LIVE_TEXT: Record<StreamStatus, string> = {
@@ -27,14 +27,18 @@ const LIVE_TEXT: Record<StreamStatus, string> = {
 };
 
 export function buildShell(app: HTMLElement): Shell {
-  const links = NAV.map((n) => h('a', { href: n.href, class: 'nav-link', 'data-nav': n.id }, icon(n.icon), h('span', {}, n.label)));
+  // Phones show the short label; the accessible name stays the full one.
+  const links = NAV.map((n) =>
+    h('a', { href: n.href, class: 'nav-link', 'data-nav': n.id, 'aria-label': n.label }, icon(n.icon), h('span', { class: 'nav-long' }, n.label), h('span', { class: 'nav-short', 'aria-hidden': 'true' }, n.short)),
+  );
   const version = h('span', { class: 'version' });
   onVersion((v) => (version.textContent = `v${v}`));
   const title = h('h1', { class: 'page-title' });
-  const live = h('span', { class: 'live', role: 'status' });
+  const liveText = h('span', { class: 'live-text' });
+  const live = h('span', { class: 'live', role: 'status' }, liveText);
   onStreamStatus((s) => {
     live.dataset.state = s;
-    live.textContent = LIVE_TEXT[s];
+    liveText.textContent = LIVE_TEXT[s];
     live.title = s === 'live' ? 'Receiving live updates' : 'Live updates are not connected';
   });
   const banners = h('div', { class: 'banners' });

@@ -10,6 +10,8 @@ export interface LogTable {
   /** Replaces the row with the same id, or inserts it at the top. */
   upsert(log: LogSummary): void;
   remove(id: LogSummary['id']): void;
+  /** Re-renders the relative times ("3 min ago"). */
+  refreshTimes(): void;
   /** Drops rows beyond `max` from the bottom. */
   trim(max: number): void;
   readonly size: number;
@@ -46,6 +48,9 @@ export function logTable(): LogTable {
     remove(id) {
       rows.get(String(id))?.remove();
       rows.delete(String(id));
+    },
+    refreshTimes() {
+      for (const t of tbody.querySelectorAll('time')) t.textContent = fmtAgo(t.dateTime);
     },
     trim(max) {
       while (tbody.rows.length > max) {

@@ -1,5 +1,7 @@
 // Boot: frame, lock, health banner, live stream, config, then the page for the hash.
-import './styles.css';
+import './base.css';
+import './pages.css';
+import './responsive.css';
 import { installAuth } from './auth';
 import { loadConfig } from './config-store';
 import { onStreamStatus, startEvents } from './events';

@@ -81,9 +81,11 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
     if (s === 'live' && !wasLive) void refresh();
     wasLive = s === 'live';
   });
+  const clock = setInterval(() => table.refreshTimes(), 30_000);
   return () => {
     offLog();
     offStatus();
+    clearInterval(clock);
   };
 
   function go(offset: number): void {

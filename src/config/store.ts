@@ -21,6 +21,37 @@ interface FileSignature {
 const sameSignature = (a: FileSignature | undefined, b: FileSignature) =>
   !!a && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
 
+/**
+ * V8's JSON.parse messages may quote the text around the mistake (`..."api_key": re_abc"...`), which can be a
+ * secret: keep the kind of error and give a line and column instead of the text.
+ */
+export function describeJsonError(err: Error, text: string): string {
+  const msg = err.message;
+  const at = /\bat position (\d+)/.exec(msg);
+  const token = /^Unexpected token '(.)'/.exec(msg);
+  const kind = at ? msg.slice(0, at.index).replace(/\s*in JSON\s*$/, '').trim() : token ? token[0] : /^Unexpected end of JSON input/.test(msg) ? 'Unexpected end of JSON input' : 'unexpected input';
+  // "Unexpected token 'x', ..." names the character but not where it is: the first one outside strings.
+  const pos = at ? Number(at[1]) : token ? firstOutsideStrings(text, token[1]) : -1;
+  if (pos < 0) return kind;
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `${kind} at line ${line} column ${column}`;
+}
+
+function firstOutsideStrings(text: string, ch: string): number {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === ch) return i;
+  }
+  return -1;
+}
+
 export class ConfigStore {
   private config: AppConfig;
   private signature?: FileSignature;
@@ -98,7 +129,7 @@ export class ConfigStore {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      this.fail(`${basename(this.path)} is not valid JSON: ${(err as Error).message}`);
+      this.fail(`${basename(this.path)} is not valid JSON: ${describeJsonError(err as Error, text)}`);
       return;
     }
     const { config, errors } = validateConfig(parsed);

@@ -14,6 +14,7 @@ import { Dispatcher } from './dispatch.js';
 import { QueueWorker } from './queue/worker.js';
 import { buildApp } from './http/app.js';
 import { observabilityRoutes } from './http/routes/observability.js';
+import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
 
 /** Something started beside the HTTP server and stopped with it. */
@@ -62,7 +63,7 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     authToken: settings.authToken,
     corsOrigins: settings.corsOrigins,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store)],
   });
   return { app, dispatcher, services: [queue, retention] };
 }

@@ -1,0 +1,61 @@
+// GET /api/events: Server-Sent Events, one `log` event per new or changed log record. The dashboard reads it
+// with fetch (so the bearer header can be sent); tokens never go in URLs.
+import type { FastifyInstance } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { EmailStore, LogSummary } from '../../store/email-store.js';
+
+const HEARTBEAT_MS = 15_000;
+/** A client this far behind is dropped rather than buffered without bound; it reconnects and reloads. */
+const MAX_BACKLOG_BYTES = 1 << 20;
+
+export function eventRoutes(app: FastifyInstance, store: EmailStore): void {
+  const clients = new Set<ServerResponse>();
+
+  const broadcast = (summary: LogSummary) => {
+    const frame = `event: log\nid: ${summary.id}\ndata: ${JSON.stringify(summary)}\n\n`;
+    for (const res of clients) {
+      if (res.writableLength > MAX_BACKLOG_BYTES) res.destroy();
+      else res.write(frame);
+    }
+  };
+  const heartbeat = setInterval(() => {
+    for (const res of clients) res.write(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  // Streams never end by themselves: close them first so shutdown does not wait on them.
+  app.addHook('preClose', async () => {
+    clearInterval(heartbeat);
+    for (const res of clients) res.end();
+    clients.clear();
+  });
+
+  app.get(
+    '/api/events',
+    {
+      schema: {
+        tags: ['logs'],
+        summary: 'Live log events (text/event-stream): `event: log`, `data:` a log summary, one per new or changed record',
+        response: { 200: { description: 'an event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      },
+    },
+    (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\nretry: 2000\n\n');
+      if (clients.size === 0) store.on('log', broadcast);
+      clients.add(res);
+      req.raw.on('close', () => {
+        clients.delete(res);
+        if (clients.size === 0) store.off('log', broadcast);
+      });
+    },
+  );
+}

@@ -1,9 +1,10 @@
 // A Message as RFC 5322 source, composed by nodemailer (the same composer the SMTP providers use).
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { formatAddress, type Message } from './message.js';
 
-export function toRfc822(m: Message): Promise<Buffer> {
-  if (m.raw) return Promise.resolve(m.raw);
+export async function toRfc822(m: Message): Promise<Buffer> {
+  if (m.raw) return m.raw;
+  // Loaded on first use: only the raw view needs it.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   const mail = new MailComposer({
     from: formatAddress(m.from),
     to: m.to.map(formatAddress),

@@ -7,8 +7,7 @@
 // verify: GET /v2/email/account
 // (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetAccount.html).
 import { domainToASCII } from 'node:url';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '@aws-crypto/sha256-js';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { formatAddress, type Address, type Message } from '../core/message.js';
 import type { ProviderConfig, ProviderContext, ProviderDefinition, VerifyResult } from '../core/provider.js';
 import { callApi, joinUrl, sendViaApi, type ApiResponse } from '../core/http-api.js';
@@ -155,12 +154,18 @@ export const ses: ProviderDefinition = {
     const region = String(config.region ?? '');
     const base = (config.base_url as string | undefined) ?? ses.defaultBaseUrl!.replace('{region}', region);
     const configurationSet = typeof config.configuration_set === 'string' && config.configuration_set ? config.configuration_set : undefined;
-    const signer = new SignatureV4({
-      service: 'ses',
-      region,
-      credentials: { accessKeyId: String(config.access_key_id ?? ''), secretAccessKey: String(config.secret_access_key ?? '') },
-      sha256: Sha256,
-    });
+    // The signer's modules load on first use: start-up does not pay for a provider that may not be configured.
+    let signer: Promise<SignatureV4> | undefined;
+    const signerReady = () =>
+      (signer ??= Promise.all([import('@smithy/signature-v4'), import('@aws-crypto/sha256-js')]).then(
+        ([{ SignatureV4 }, { Sha256 }]) =>
+          new SignatureV4({
+            service: 'ses',
+            region,
+            credentials: { accessKeyId: String(config.access_key_id ?? ''), secretAccessKey: String(config.secret_access_key ?? '') },
+            sha256: Sha256,
+          }),
+      ));
     const configError = !REGION.test(region) && !config.base_url ? `invalid SES region "${region}"` : undefined;
 
     /** Signs a request; `host` is signed but left to fetch to send (it derives the same value from the URL). */
@@ -168,7 +173,7 @@ export const ses: ProviderDefinition = {
       const url = new URL(joinUrl(base, path));
       const headers: Record<string, string> = { host: url.host, accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const req = await signer.sign({
+      const req = await (await signerReady()).sign({
         method,
         protocol: url.protocol,
         hostname: url.hostname,

@@ -1,6 +1,6 @@
 // SMTP providers (`custom_smtp`, `gmail`) over nodemailer. A message that arrived over SMTP is relayed
 // byte for byte (its raw source and envelope); one from the HTTP API is composed by nodemailer.
-import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { formatAddress, recipients, type Message } from '../core/message.js';
 import type { Provider, ProviderConfig, ProviderDefinition } from '../core/provider.js';
@@ -40,6 +40,9 @@ export function toMailOptions(m: Message): SendMailOptions {
   };
 }
 
+// nodemailer loads on first use, so start-up does not pay for it when no SMTP provider is configured.
+const loadNodemailer = () => import('nodemailer').then((m) => m.default);
+
 /** A Provider over one nodemailer transport; timeouts end the attempt and tear the transport's socket down. */
 export function smtpProvider(config: ProviderConfig, options: SmtpOptions): Provider {
   const timeout = config.timeout_ms ?? DEFAULT_TIMEOUT_MS;
@@ -51,7 +54,7 @@ export function smtpProvider(config: ProviderConfig, options: SmtpOptions): Prov
     type: config.type,
     async send(message: Message, { signal }): Promise<Receipt> {
       // A transport per send: abortable (close() drops the socket) and nothing shared to poison.
-      const transport = nodemailer.createTransport(transportOptions);
+      const transport = (await loadNodemailer()).createTransport(transportOptions);
       const abort = () => transport.close();
       signal.addEventListener('abort', abort, { once: true });
       try {
@@ -66,7 +69,7 @@ export function smtpProvider(config: ProviderConfig, options: SmtpOptions): Prov
     },
     async verify(signal) {
       const checked = `SMTP connect${options.auth ? ' + AUTH' : ''} to ${describe} (nothing is sent)`;
-      const transport = nodemailer.createTransport(transportOptions);
+      const transport = (await loadNodemailer()).createTransport(transportOptions);
       signal.addEventListener('abort', () => transport.close(), { once: true });
       try {
         await transport.verify();

@@ -13,7 +13,7 @@ import type { ProviderPool } from '../providers/pool.js';
 import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
 import { installAuth, installHostGuard } from './guards.js';
 import { sendRoutes } from './routes/send.js';
 import { logRoutes } from './routes/logs.js';
@@ -59,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: any other body type is a 415, not a parsed string.

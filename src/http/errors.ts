@@ -1,5 +1,5 @@
 // One error handler: every error becomes the SPEC's `{"detail": …}` shape; 5xx never show internals.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigConflictError, ConfigValidationError } from '../config/store.js';
 import { RequestValidationError, toFieldErrors } from './validation.js';
 
@@ -20,6 +20,15 @@ export class ConflictError extends HttpError {
 }
 
 const INTERNAL = 'Internal server error. Check server logs for details.';
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a malformed percent-escape in the path,
+ * an over-long parameter) would otherwise be answered in Fastify's own shape instead of `{"detail": …}`.
+ */
+export function frameworkErrors(error: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply.code(status).send({ detail: { message: error.code === 'FST_ERR_BAD_URL' ? `Malformed URL: ${error.message}` : error.message } });
+}
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {

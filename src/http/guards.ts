@@ -20,12 +20,27 @@ export function bearerOf(req: FastifyRequest): string | undefined {
 }
 
 /** The API and metrics need the token; health, the dashboard's static files and the docs do not. */
-const isProtected = (url: string) => (url.startsWith('/api/') && !url.startsWith('/api/health')) || url === '/metrics' || url.startsWith('/metrics?');
+const isProtected = (path: string) => (path.startsWith('/api/') && path !== '/api/health') || path === '/metrics';
+
+/**
+ * The path as routing matched it, not the raw URL: the router percent-decodes, so `/%61pi/logs` reaches
+ * `/api/logs` and a check on the raw text would wave it through.
+ */
+function routedPath(req: FastifyRequest): string {
+  const pattern = req.routeOptions.url;
+  if (pattern) return pattern;
+  const raw = req.url.split('?')[0].split(';')[0];
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 export function installAuth(app: FastifyInstance, token: string | undefined): void {
   if (!token) return;
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'OPTIONS' || !isProtected(req.url)) return;
+    if (req.method === 'OPTIONS' || !isProtected(routedPath(req))) return;
     if (!tokenMatches(token, bearerOf(req))) {
       return reply.code(401).header('www-authenticate', 'Bearer').send(UNAUTHORIZED);
     }

@@ -72,8 +72,12 @@ export class ConfigStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       exists = false;
     }
-    if (exists) this.reload();
-    else this.writeFile(defaults());
+    if (exists) {
+      // Unreadable at start (a directory, no permission) is a startup error; a file that reads but does not
+      // parse or validate is reported by configError() and can be replaced through the API.
+      readFileSync(path);
+      this.reload();
+    } else this.writeFile(defaults());
   }
 
   /** The config in force; a hand edit on disk is picked up here (stat only, unless the file changed). */

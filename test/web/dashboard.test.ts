@@ -384,6 +384,7 @@ describe('with AUTH_TOKEN', () => {
     const dialog = page.getByRole('dialog', { name: 'Access token' });
     await dialog.waitFor();
     await tp.shot('token-prompt');
+    await page.locator('.locked').getByRole('button', { name: 'Enter access token' }).waitFor({ state: 'attached' });
     await dialog.getByLabel('Access token').fill('wrong-token');
     await dialog.getByRole('button', { name: 'Unlock' }).click();
     await dialog.getByText('That token was refused').waitFor();
@@ -394,7 +395,7 @@ describe('with AUTH_TOKEN', () => {
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => localStorage.getItem('protopost.token')), TOKEN);
     await page.locator('.live[data-state="live"]').waitFor({ timeout: 5000 });
-    await waitFor(async () => /^\d+$/.test(await statText(page, 'total')), 5000, 'stats with the token');
+    await waitFor(async () => /^\d+$/.test(await statText(page, 'total_sent')), 5000, 'stats with the token');
 
     // The event stream carries the bearer header too: a new email arrives live.
     const sent = await client(srv, TOKEN)('POST', '/api/send', email('Behind the lock'));

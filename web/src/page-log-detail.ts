@@ -1,7 +1,8 @@
 // One email: addresses, headers, tags, body preview, attachments, attempts, release.
 import { call, describeError, errorMessage, get } from './api';
 import { attemptTimeline } from './attempt-timeline';
-import { debounce, errorState, h, icon, mount, spinner, type Child } from './dom';
+import { debounce, h, icon, mount, spinner, type Child } from './dom';
+import { errorView } from './error-view';
 import { emailPreview } from './email-preview';
 import { onLogEvent } from './events';
 import { fmtBytes, fmtMs, fmtTime, statusBadge } from './format';
@@ -29,7 +30,7 @@ export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
       const log = await get<LogDetail>(`/api/logs/${encodeURIComponent(id)}`);
       mount(body, view(log));
     } catch (err) {
-      mount(body, errorState(describeError(err), () => void load()));
+      mount(body, errorView(err, () => void load()));
     }
   }
 

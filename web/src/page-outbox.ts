@@ -1,7 +1,8 @@
 // Outbox & Logs: stat cards, filters, the live table and pagination.
-import { describeError, get } from './api';
+import { get } from './api';
 import { currentConfig, loadConfig } from './config-store';
-import { debounce, emptyState, errorState, h, icon, mount, spinner } from './dom';
+import { debounce, emptyState, h, icon, mount, spinner } from './dom';
+import { errorView } from './error-view';
 import { onLogEvent, onStreamStatus } from './events';
 import { statusLabel } from './format';
 import { ICONS } from './icons';
@@ -119,7 +120,7 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
     } catch (err) {
       if (mine !== seq) return;
       loaded = false;
-      mount(body, errorState(describeError(err), () => void refresh()));
+      mount(body, errorView(err, () => void refresh()));
       pageInfo.textContent = '';
     } finally {
       if (mine === seq) body.setAttribute('aria-busy', 'false');

@@ -1,8 +1,9 @@
 // Providers: a card per provider with health, and the add / guided-setup entry points.
-import { ApiError, describeError, get } from './api';
+import { ApiError, get } from './api';
 import { loadConfig } from './config-store';
 import { openDialog } from './dialog';
-import { emptyState, errorState, h, icon, mount, spinner, debounce } from './dom';
+import { debounce, emptyState, h, icon, mount, spinner } from './dom';
+import { errorView } from './error-view';
 import { onLogEvent } from './events';
 import { ICONS } from './icons';
 import { providerCard } from './provider-card';
@@ -45,7 +46,7 @@ export function renderProviders(root: HTMLElement): Cleanup {
       addBtn.disabled = false;
       paint(cfg, health);
     } catch (err) {
-      if (!disposed) mount(list, errorState(describeError(err), () => void load()));
+      if (!disposed) mount(list, errorView(err, () => void load()));
     }
   }
 

@@ -1,7 +1,8 @@
 // Routing: mode, sandbox, the resulting smart order and manual split, and the rules.
 import { ApiError, describeError } from './api';
 import { loadConfig, onConfig, saveRouting } from './config-store';
-import { errorState, h, mount, spinner, toggle } from './dom';
+import { h, mount, spinner, toggle } from './dom';
+import { errorView } from './error-view';
 import { fmtPercent, manualSplit, smartOrder } from './routing-order';
 import { rulesEditor, type RulesEditor } from './routing-rules';
 import { render, type Cleanup } from './router';
@@ -22,7 +23,7 @@ export function renderRouting(root: HTMLElement): Cleanup {
   let dirty = false;
 
   const off = onConfig((cfg) => paintTop(cfg));
-  loadConfig().then(paintRules, (err) => mount(top, errorState(describeError(err), render)));
+  loadConfig().then(paintRules, (err) => mount(top, errorView(err, render)));
   return off;
 
   function paintTop(cfg: AppConfig): void {

@@ -15,6 +15,6 @@ export default defineConfig({
   },
   server: {
     // `vite web` during development: forward the API to a locally running gateway.
-    proxy: { '/api': 'http://127.0.0.1:8000' },
+    proxy: { '/api': { target: 'http://127.0.0.1:8000', changeOrigin: true } },
   },
 });

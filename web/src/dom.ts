@@ -86,8 +86,8 @@ export function field(label: string, control: HTMLElement, help?: string): HTMLE
 }
 
 /** A checkbox styled as a switch, with its label. */
-export function toggle(label: string, checked: boolean, onChange: (on: boolean) => void, name?: string): HTMLLabelElement {
-  const input = h('input', { type: 'checkbox', role: 'switch', name, class: 'switch-input' });
+export function toggle(label: string, checked: boolean, onChange: (on: boolean) => void, name?: string, ariaLabel?: string): HTMLLabelElement {
+  const input = h('input', { type: 'checkbox', role: 'switch', name, class: 'switch-input', 'aria-label': ariaLabel });
   input.checked = checked;
   input.addEventListener('change', () => onChange(input.checked));
   return h('label', { class: 'switch' }, input, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', { class: 'switch-label' }, label));

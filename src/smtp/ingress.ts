@@ -1,0 +1,199 @@
+// SMTP ingress (SPEC section 7): a listener whose every message goes through the same dispatch path as
+// POST /api/send (sandbox, routing, logging), with the outcome as the reply to DATA.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { Dispatcher } from '../dispatch.js';
+import { tokenMatches } from '../http/guards.js';
+import { parseSmtpMessage } from './parse.js';
+import { INTERNAL_ERROR_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
+
+export interface SmtpIngressOptions {
+  readonly host: string;
+  /** 0 = any free port */
+  readonly port: number;
+  readonly maxBytes: number;
+  readonly authToken?: string;
+  /** PEM file paths; both set = STARTTLS offered */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly dispatcher: Pick<Dispatcher, 'submit'>;
+  readonly logger: Logger;
+  /** a startup problem: one clear line on stderr and a non-zero exit */
+  readonly die: (message: string) => never;
+  /** how long stop() lets sessions in the middle of a message finish; default 10 s */
+  readonly graceMs?: number;
+  /** concurrent sessions beyond this get 421; default 1000 */
+  readonly maxClients?: number;
+}
+
+export interface SmtpIngress {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** the port actually bound (after start) */
+  readonly port: number | null;
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+export function isLoopbackAddress(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return v4.startsWith('127.') || ip === '::1';
+}
+
+const smtpError = (r: SmtpReply) => Object.assign(new Error(r.text), { responseCode: r.code });
+
+function readTls(o: SmtpIngressOptions): { cert: Buffer; key: Buffer } | undefined {
+  if (!o.tlsCert && !o.tlsKey) return undefined;
+  if (!o.tlsCert || !o.tlsKey) o.die('SMTP_LISTEN_TLS_CERT and SMTP_LISTEN_TLS_KEY must be set together');
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      return o.die(`cannot read ${name} at ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('SMTP_LISTEN_TLS_CERT', o.tlsCert), key: read('SMTP_LISTEN_TLS_KEY', o.tlsKey) };
+}
+
+export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
+  const log = o.logger.child({ component: 'smtp' });
+  const graceMs = o.graceMs ?? 10_000;
+  /** sessions between DATA and the reply: stop() lets these finish */
+  const busy = new Set<string>();
+  let server: SMTPServer | undefined;
+  let bound: number | null = null;
+  let stopping = false;
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+
+  /** After a message is answered during shutdown, the session is told so and closed. */
+  const closeIfStopping = (sessionId: string) => {
+    if (!stopping || !server) return;
+    for (const c of server.connections) {
+      if (c.id === sessionId) {
+        c.send(421, 'Server shutting down');
+        c.close();
+      }
+    }
+  };
+
+  async function handleMessage(raw: Buffer, session: SMTPServerSession): Promise<SmtpReply> {
+    const envelope = {
+      from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      to: session.envelope.rcptTo.map((r) => r.address),
+    };
+    const message = await parseSmtpMessage(raw, envelope);
+    const result = await o.dispatcher.submit(message, { source: 'smtp' });
+    const reply = toSmtpReply(result);
+    log.debug({ session: session.id, bytes: raw.length, code: reply.code, log_id: 'logId' in result ? result.logId : undefined }, 'SMTP message handled');
+    return reply;
+  }
+
+  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
+    busy.add(session.id);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    stream.on('data', (chunk: Buffer) => {
+      // Past the limit nothing more is kept: the rest is only drained so the client gets its 552.
+      if (stream.sizeExceeded || length + chunk.length > o.maxBytes) return;
+      chunks.push(chunk);
+      length += chunk.length;
+    });
+    // The client went away before the final dot: nothing was accepted, so nothing is stored or logged.
+    stream.once('error', () => busy.delete(session.id));
+    stream.once('end', () => {
+      const answer = (r: SmtpReply) => {
+        busy.delete(session.id);
+        if (r.code < 400) callback(null, r.text);
+        else callback(smtpError(r));
+        setImmediate(closeIfStopping, session.id);
+      };
+      if (stream.sizeExceeded || stream.byteLength > o.maxBytes) return answer(TOO_BIG_REPLY(o.maxBytes));
+      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      handleMessage(raw, session).then(answer, (err) => {
+        log.error({ err, session: session.id }, 'SMTP message could not be handled');
+        answer(INTERNAL_ERROR_REPLY);
+      });
+    });
+  }
+
+  function onAuth(...[auth, session, callback]: Parameters<NonNullable<SMTPServerOptions['onAuth']>>): void {
+    const token = o.authToken!;
+    // With TLS on offer, a client off this machine must use it before sending the token (smtpd_tls_auth_only).
+    if (tls && !session.secure && !isLoopbackAddress(session.remoteAddress)) {
+      return callback(smtpError({ code: 538, text: 'Encryption required: use STARTTLS before AUTH' }));
+    }
+    if (!tokenMatches(token, auth.password ?? undefined)) {
+      return callback(smtpError({ code: 535, text: 'Authentication failed: use any username and the AUTH_TOKEN as password' }));
+    }
+    callback(null, { user: auth.username || 'token' });
+  }
+
+  return {
+    get port() {
+      return bound;
+    },
+    async start() {
+      tls = readTls(o);
+      const auth = Boolean(o.authToken);
+      server = new SMTPServer({
+        banner: 'ProtoPost ESMTP',
+        size: o.maxBytes,
+        authMethods: ['PLAIN', 'LOGIN'],
+        authOptional: !auth,
+        authRequiredMessage: 'Authentication required: AUTH PLAIN or LOGIN with the AUTH_TOKEN as password',
+        // Loopback clients may AUTH in clear text; others are held to STARTTLS in onAuth when it is offered.
+        allowInsecureAuth: true,
+        disabledCommands: [...(tls ? [] : ['STARTTLS']), ...(auth ? [] : ['AUTH'])],
+        ...(tls ?? {}),
+        disableReverseLookup: true,
+        maxClients: o.maxClients ?? 1000,
+        closeTimeout: graceMs,
+        logger: false,
+        onAuth: auth ? onAuth : undefined,
+        onData,
+      });
+      const s = server;
+      let listening = false;
+      await new Promise<void>((resolve, reject) => {
+        s.on('error', (err: NodeJS.ErrnoException) => {
+          if (!listening) return reject(err);
+          // A client's broken connection (reset, bad TLS, …) ends that session only.
+          const routine = err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ETIMEDOUT' || err.code === 'ECONNECTION';
+          log[routine ? 'debug' : 'warn']({ err: { code: err.code, message: err.message } }, 'SMTP session error');
+        });
+        s.listen(o.port, o.host, () => {
+          listening = true;
+          resolve();
+        });
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') o.die(`SMTP port ${o.port} on ${o.host} is already in use (set SMTP_LISTEN_PORT to another port, or off)`);
+        if (err.code === 'EACCES') o.die(`no permission to listen on ${o.host}:${o.port} for SMTP (set SMTP_LISTEN_PORT)`);
+        if (err.code === 'EADDRNOTAVAIL') o.die(`cannot bind ${o.host} for SMTP: no such local address (set HOST)`);
+        o.die(`cannot listen for SMTP on ${o.host}:${o.port}: ${err.message}`);
+      });
+      bound = (s.server.address() as AddressInfo).port;
+      if (auth && tls === undefined && !isLoopbackAddress(o.host) && o.host !== 'localhost') {
+        log.warn({ host: o.host }, 'SMTP AUTH is accepted without TLS on a non-loopback address: set SMTP_LISTEN_TLS_CERT/KEY');
+      }
+      o.logger.info({ smtp_port: bound }, 'SMTP listening');
+    },
+    async stop() {
+      const s = server;
+      if (!s || stopping) return;
+      stopping = true;
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      // Idle sessions (and ones between commands) are told at once; a session inside DATA is answered first.
+      for (const c of [...s.connections]) {
+        if (busy.has(c.id)) continue;
+        c.send(421, 'Server shutting down');
+        c.close();
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs + 1000)));
+      await Promise.race([closed, bounded]);
+      clearTimeout(timer);
+    },
+  };
+}

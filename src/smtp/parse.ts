@@ -1,0 +1,126 @@
+// The bytes of one SMTP transaction → a Message. mailparser reads the MIME; the envelope decides who
+// receives it; `raw` keeps the exact bytes so SMTP providers relay them unchanged.
+import { simpleParser, type AddressObject, type HeaderLines, type ParsedMail } from 'mailparser';
+import type { Address, Attachment, Message } from '../core/message.js';
+
+export interface Envelope {
+  /** MAIL FROM; '' for the null sender `<>` */
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+/** What mailparser should not spend time on: we keep text and html as they are, and cid: links as cid: links. */
+const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, keepCidLinks: true } as const;
+
+/** Headers worth handing to HTTP providers; the rest are the message's own fields, MIME structure or transport trace. */
+const KEPT_HEADER = /^(x-[!-9;-~]+|list-[a-z-]+|in-reply-to|references|auto-submitted|precedence)$/i;
+const MAX_KEPT_HEADERS = 100;
+const MAX_HEADER_VALUE = 4000;
+
+/** No CR, LF or NUL survives into an address, subject or header value: nothing can inject headers downstream. */
+const oneLine = (s: string) => s.replace(/[\r\n\0]+/g, ' ').trim();
+const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** mailparser's address objects (a list for repeated headers, groups nested) as flat Address values. */
+export function flattenAddresses(field: AddressObject | AddressObject[] | undefined): Address[] {
+  const out: Address[] = [];
+  const visit = (entries: { address?: string; name?: string; group?: unknown[] }[]) => {
+    for (const e of entries) {
+      if (e.group) visit(e.group as typeof entries);
+      const address = e.address ? oneLine(e.address).replace(/\s+/g, '') : '';
+      if (!address) continue;
+      const name = e.name ? oneLine(e.name) : '';
+      out.push(name ? { address, name } : { address });
+    }
+  };
+  for (const obj of field === undefined ? [] : Array.isArray(field) ? field : [field]) visit(obj.value ?? []);
+  return out;
+}
+
+/** X-*, List-*, In-Reply-To, References, Auto-Submitted, Precedence: unfolded, first occurrence of each name. */
+export function keptHeaders(lines: HeaderLines | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const { key, line } of lines ?? []) {
+    if (seen.size >= MAX_KEPT_HEADERS) break;
+    if (seen.has(key) || !KEPT_HEADER.test(key)) continue;
+    const colon = line.indexOf(':');
+    if (colon < 1) continue;
+    const name = line.slice(0, colon).trim();
+    if (!KEPT_HEADER.test(name)) continue;
+    // mailsplit hands header lines over as binary strings: re-read them as UTF-8, as mailparser does.
+    const value = oneLine(Buffer.from(line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' '), 'binary').toString('utf8'));
+    if (!value || value.length > MAX_HEADER_VALUE) continue;
+    seen.add(key);
+    kept[name] = value;
+  }
+  return kept;
+}
+
+function attachmentsOf(parsed: ParsedMail): Attachment[] {
+  return parsed.attachments.map((a, i) => ({
+    filename: oneLine(a.filename ?? '') || `attachment-${i + 1}`,
+    contentType: oneLine(a.contentType ?? '') || 'application/octet-stream',
+    content: a.content.toString('base64'),
+    size: a.content.length,
+  }));
+}
+
+/**
+ * Builds the Message from mailparser's output. The envelope decides who receives it, as in any MTA:
+ * To/Cc keep only the header recipients that are envelope recipients, and every other envelope
+ * recipient is Bcc. When no header recipient is left and there is exactly one envelope recipient, it
+ * becomes To (nobody to hide it from); several hidden recipients stay Bcc with To empty.
+ * A missing or unreadable From falls back to MAIL FROM; a missing Subject is ''.
+ */
+export function toMessage(parsed: ParsedMail, raw: Buffer, envelope: Envelope): Message {
+  const inEnvelope = (a: Address) => envelope.to.some((r) => sameAddress(r, a.address));
+  const to = flattenAddresses(parsed.to).filter(inEnvelope);
+  const cc = flattenAddresses(parsed.cc).filter(inEnvelope);
+  const shown = [...to, ...cc];
+  const hidden = envelope.to.filter((r) => !shown.some((a) => sameAddress(a.address, r))).map((address) => ({ address }));
+  const promote = to.length === 0 && cc.length === 0 && hidden.length === 1;
+  const from = flattenAddresses(parsed.from)[0] ?? { address: oneLine(envelope.from) };
+  const replyTo = flattenAddresses(parsed.replyTo)[0];
+  return {
+    from,
+    to: promote ? hidden : to,
+    cc,
+    bcc: promote ? [] : hidden,
+    replyTo,
+    subject: oneLine(parsed.subject ?? ''),
+    text: parsed.text || undefined,
+    html: parsed.html || undefined,
+    headers: keptHeaders(parsed.headerLines),
+    attachments: attachmentsOf(parsed),
+    tags: {},
+    raw,
+    envelope: { from: envelope.from, to: [...envelope.to] },
+  };
+}
+
+/** When mailparser gives up: the envelope, an empty subject and the raw source (relayable byte for byte). */
+export function fallbackMessage(raw: Buffer, envelope: Envelope): Message {
+  const to = envelope.to.map((address) => ({ address }));
+  return {
+    from: { address: oneLine(envelope.from) },
+    to,
+    cc: [],
+    bcc: [],
+    subject: '',
+    headers: {},
+    attachments: [],
+    tags: {},
+    raw,
+    envelope: { from: envelope.from, to: [...envelope.to] },
+  };
+}
+
+/** Parses the received bytes; malformed MIME never throws: what cannot be parsed falls back to the envelope. */
+export async function parseSmtpMessage(raw: Buffer, envelope: Envelope): Promise<Message> {
+  try {
+    return toMessage(await simpleParser(raw, PARSER_OPTIONS), raw, envelope);
+  } catch {
+    return fallbackMessage(raw, envelope);
+  }
+}

@@ -34,7 +34,7 @@ const provider = (base_url = fake.url) =>
   );
 
 const formOf = (req: RecordedRequest) =>
-  new Response(req.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
+  new Response(new Uint8Array(req.body), { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
 
 test('mailgun: exact multipart request and message id', async () => {
   fake.respond(() => ({ status: 200, body: { id: '<20240101.1@mg.example.com>', message: 'Queued. Thank you.' } }));

@@ -33,8 +33,15 @@ export function maskConfig(c: AppConfig): AppConfig {
  * value (or any string holding the mask's ellipsis), keeps the stored secret.
  */
 export function keepStoredSecrets(incoming: Record<string, unknown>, stored: ProviderConfig | undefined): Record<string, unknown> {
-  if (!stored || stored.type !== incoming.type) return incoming;
   const out = { ...incoming };
+  if (!stored || stored.type !== incoming.type) {
+    // Nothing to keep (a new provider, or a type change): a mask is not a secret, so it must not be stored as
+    // one; dropped, a required secret is reported missing instead.
+    for (const key of typeof incoming.type === 'string' ? secretFields(incoming.type) : []) {
+      if (typeof out[key] === 'string' && (out[key] as string).includes(ELLIPSIS)) delete out[key];
+    }
+    return out;
+  }
   for (const key of secretFields(stored.type)) {
     const v = out[key];
     const storedValue = stored[key];

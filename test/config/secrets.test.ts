@@ -32,8 +32,10 @@ test('keepStoredSecrets: the mask, anything with its ellipsis, empty or omitted 
   assert.equal(keepStoredSecrets({ type: 'resend' }, stored).api_key, stored.api_key);
   assert.equal(keepStoredSecrets({ type: 'resend', api_key: 're_new_key' }, stored).api_key, 're_new_key');
   assert.equal(keepStoredSecrets({ type: 'resend', api_key: 'env:NEW' }, stored).api_key, 'env:NEW');
-  // A different type does not inherit the other's secrets.
-  assert.equal(keepStoredSecrets({ type: 'mailtrap', api_key: 're_…a1b2' }, stored).api_key, 're_…a1b2');
+  // A different type does not inherit the other's secrets, and a mask is never taken for a new secret.
+  assert.equal('api_key' in keepStoredSecrets({ type: 'mailtrap', api_key: 're_…a1b2' }, stored), false);
+  assert.equal(keepStoredSecrets({ type: 'mailtrap', api_key: 'mt_real' }, stored).api_key, 'mt_real');
+  assert.equal('api_key' in keepStoredSecrets({ type: 'resend', api_key: 're_…a1b2' }, undefined), false);
 });
 
 test('collectSecrets and scrub: configured values and env references resolved, replaced in any text', () => {

@@ -212,6 +212,12 @@ test('secrets: masked in every answer, the mask sent back keeps the stored value
   const r2 = await send(s, EMAIL);
   assert.equal(r2.status, 200, r2.text);
 
+  // Changing the type keeps no secret: the mask shown for the old one is refused, not stored as the new key.
+  const retyped = await call('PUT', '/api/config/providers/r', { ...shown, type: 'mailtrap' });
+  assert.equal(retyped.status, 422, retyped.text);
+  assert.deepEqual(retyped.json.detail.map((e: any) => e.loc), [['body', 'api_key']]);
+  assert.equal(onDisk(s.configPath).providers[0].api_key, apiKey('r'));
+
   const added = await call('POST', '/api/config/providers', { name: 'Another', type: 'mailtrap', api_key: 'mt_added_SECRET_abcdef', base_url: mtFake.url, weight: 1 });
   assert.equal(added.status, 201);
   secrets.push('mt_added_SECRET_abcdef');

@@ -23,6 +23,7 @@ test('sandbox is checked first: no provider is called, whatever the mode', async
 test('smart: weight order, failover after transient and permanent failures, disabled and weight 0 never called', async (t) => {
   const f500 = await fakeFor(t, failing(500));
   const f422 = await fakeFor(t, failing(422));
+  const f429 = await fakeFor(t, () => startHttpFake(() => ({ status: 429, body: { message: 'rate limited' }, headers: { 'retry-after': '30' } })));
   const good = await fakeFor(t, () => startHttpFake(resendOk('from-good')));
   const spare = await fakeFor(t, () => startHttpFake(resendOk('from-spare')));
   const off = await fakeFor(t, () => startHttpFake(resendOk()));
@@ -34,6 +35,7 @@ test('smart: weight order, failover after transient and permanent failures, disa
       resendEntry('good', good, { weight: 20 }),
       resendEntry('p500', f500, { weight: 50 }),
       resendEntry('zero', zero, { weight: 0 }),
+      resendEntry('p429', f429, { weight: 60 }),
       resendEntry('p422', f422, { weight: 80 }),
       resendEntry('spare', spare, { weight: 20 }),
     ]),
@@ -44,15 +46,17 @@ test('smart: weight order, failover after transient and permanent failures, disa
   assert.equal(r.json.message_id, 'from-good');
   assert.deepEqual(r.json.attempts.map((a: any) => [a.provider_id, a.ok, a.error_class]), [
     ['p422', false, 'permanent'],
+    ['p429', false, 'transient'],
     ['p500', false, 'transient'],
     ['good', true, null],
   ]);
   assert.match(r.json.attempts[0].error, /422.*failure 422/);
-  assert.deepEqual([f422, f500, good, spare, off, zero].map((f) => f.requests.length), [1, 1, 1, 0, 0, 0]);
+  assert.match(r.json.attempts[1].error, /429.*rate limited/);
+  assert.deepEqual([f422, f429, f500, good, spare, off, zero].map((f) => f.requests.length), [1, 1, 1, 1, 0, 0, 0]);
 
   const log = await api(s.url, 'GET', `/api/logs/${r.json.log_id}`);
-  assert.equal(log.json.attempt_count, 3);
-  assert.deepEqual(log.json.attempts.map((a: any) => [a.provider_id, a.ok]), [['p422', false], ['p500', false], ['good', true]]);
+  assert.equal(log.json.attempt_count, 4);
+  assert.deepEqual(log.json.attempts.map((a: any) => [a.provider_id, a.ok]), [['p422', false], ['p429', false], ['p500', false], ['good', true]]);
   assert.equal(log.json.provider_id, 'good');
 });
 

@@ -1,6 +1,7 @@
 // GET /openapi.json and GET /docs: an OpenAPI 3 document of the whole API, built from the validating schemas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { api, startServer, type RunningServer } from '../support/server.js';
 import { EMAIL, TOKEN, email } from '../support/fixtures.js';
@@ -15,7 +16,10 @@ before(async () => {
   assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
   doc = r.json;
 });
-after(() => s.kill());
+after(async () => {
+  await s.kill();
+  rmSync(s.dir, { recursive: true, force: true });
+});
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 

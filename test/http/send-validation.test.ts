@@ -1,6 +1,7 @@
 // 422 for every invalid POST /api/send body: one entry per problem, `loc` naming the field, nothing logged or sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { api, startServer, type RunningServer } from '../support/server.js';
 import { EMAIL, email, logTotal, send } from '../support/fixtures.js';
 
@@ -9,7 +10,10 @@ before(async () => {
   // Sandbox: a body that wrongly passed validation would be accepted (200) and logged, never silently sent.
   s = await startServer({ config: { providers: [], routing: { mode: 'smart', sandbox: true, rules: [] }, version: 1 } });
 });
-after(() => s.kill());
+after(async () => {
+  await s.kill();
+  rmSync(s.dir, { recursive: true, force: true });
+});
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const many = (n: number) => Array.from({ length: n }, (_, i) => `r${i}@example.org`);

@@ -137,3 +137,14 @@ test('the limits themselves are accepted: 50 recipients each, a 998-character su
 test('nothing rejected above left a log record (only the accepted one)', async () => {
   assert.equal(await logTotal(s), 1);
 });
+
+test('schema problems and the rules beyond the schema are reported together', async (t) => {
+  const s = await startServer({ env: { SMTP_LISTEN_PORT: 'off' } });
+  t.after(() => s.kill());
+  const res = await api(s.url, 'POST', '/api/send', { from: 'not-an-address', to: ['x@example.org'], subject: 'hi', headers: { From: 'evil@example.com' } });
+  assert.equal(res.status, 422);
+  assert.deepEqual(
+    res.json.detail.map((d: any) => d.loc.join('.')).sort(),
+    ['body.body_text', 'body.from', 'body.headers.From'],
+  );
+});

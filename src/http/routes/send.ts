@@ -5,7 +5,7 @@ import { createMessage } from '../../core/message.js';
 import type { FieldError } from '../../config/types.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorBody } from '../schemas.js';
-import { RequestValidationError } from '../validation.js';
+import { RequestValidationError, toFieldErrors } from '../validation.js';
 import { toHttpAnswer, type HttpAnswer } from '../send-response.js';
 import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
 import type { IdempotencyStore } from '../../store/idempotency-store.js';
@@ -15,13 +15,15 @@ const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-t
 
 type SendInput = Static<typeof SendBody>;
 
-/** Rules JSON Schema cannot say clearly. */
-export function checkSendInput(b: SendInput): FieldError[] {
+/** Rules JSON Schema cannot say clearly. Runs even when the schema failed, so every problem is reported at once. */
+export function checkSendInput(b: Partial<SendInput>): FieldError[] {
   const errors: FieldError[] = [];
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return errors;
   if (!b.body_text && !b.body_html) {
     errors.push({ loc: ['body', 'body_text'], msg: 'At least one of body_text and body_html is required and non-empty', type: 'missing' });
   }
-  for (const name of Object.keys(b.headers ?? {})) {
+  const headers = b.headers && typeof b.headers === 'object' ? b.headers : {};
+  for (const name of Object.keys(headers)) {
     if (RESERVED_HEADERS.has(name.toLowerCase())) {
       errors.push({ loc: ['body', 'headers', name], msg: `Header ${name} cannot be set through headers; use the message field instead`, type: 'value_error' });
     }
@@ -71,8 +73,9 @@ export const sendSchema = {
 };
 
 export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyStore): void {
-  app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema }, async (req, reply) => {
-    const problems = checkSendInput(req.body);
+  app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema, attachValidation: true }, async (req, reply) => {
+    const schemaProblems = req.validationError?.validation ? toFieldErrors(req.validationError.validation as any, 'body') : [];
+    const problems = [...schemaProblems, ...checkSendInput(req.body)];
     if (problems.length) throw new RequestValidationError(problems);
     const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
     const async = /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));

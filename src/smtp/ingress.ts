@@ -138,7 +138,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
       tls = readTls(o);
       const auth = Boolean(o.authToken);
       server = new SMTPServer({
-        banner: 'ProtoPost ESMTP',
+        banner: 'ProtoPost',
         size: o.maxBytes,
         authMethods: ['PLAIN', 'LOGIN'],
         authOptional: !auth,

@@ -137,7 +137,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
     async start() {
       tls = readTls(o);
       const auth = Boolean(o.authToken);
-      server = new SMTPServer({
+      const options: SMTPServerOptions = {
         banner: 'ProtoPost',
         size: o.maxBytes,
         authMethods: ['PLAIN', 'LOGIN'],
@@ -153,7 +153,14 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
         logger: false,
         onAuth: auth ? onAuth : undefined,
         onData,
-      });
+      };
+      try {
+        server = new SMTPServer(options);
+      } catch (err) {
+        // The TLS context is built here: a file that is not PEM, or a key that does not match the certificate.
+        if (tls) o.die(`SMTP_LISTEN_TLS_CERT (${o.tlsCert}) and SMTP_LISTEN_TLS_KEY (${o.tlsKey}) are not a usable PEM certificate and key: ${(err as Error).message}`);
+        throw err;
+      }
       const s = server;
       let listening = false;
       await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +203,30 @@ test('a busy SMTP port: one clear line on stderr and a non-zero exit', async () 
     });
   } finally {
     blocker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('TLS files that are missing, not PEM, or only one of the pair: one clear line on stderr and a non-zero exit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'protopost-smtp-badtls-'));
+  const notPem = join(dir, 'not.pem');
+  writeFileSync(notPem, 'hello\n');
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ SMTP_LISTEN_TLS_CERT: join(dir, 'missing.pem'), SMTP_LISTEN_TLS_KEY: notPem }, /^protopost: cannot read SMTP_LISTEN_TLS_CERT at .*missing\.pem/],
+    [{ SMTP_LISTEN_TLS_CERT: notPem, SMTP_LISTEN_TLS_KEY: notPem }, /^protopost: SMTP_LISTEN_TLS_CERT .* are not a usable PEM certificate and key/],
+    [{ SMTP_LISTEN_TLS_CERT: notPem }, /^protopost: SMTP_LISTEN_TLS_CERT and SMTP_LISTEN_TLS_KEY must be set together/],
+  ];
+  try {
+    for (const [env, expected] of cases) {
+      await assert.rejects(startServer({ dir, env }), (err: Error) => {
+        const stderr = err.message.slice(err.message.indexOf('stderr:') + 8).trim();
+        assert.match(err.message, /exited with 1/);
+        assert.equal(stderr.split('\n').length, 1, stderr);
+        assert.match(stderr, expected);
+        return true;
+      });
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

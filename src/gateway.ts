@@ -16,6 +16,7 @@ import { buildApp } from './http/app.js';
 import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
+import { undiciClient } from './core/http-client.js';
 
 /** Something started beside the HTTP server and stopped with it. */
 export interface Service {
@@ -32,7 +33,7 @@ export interface Gateway {
 }
 
 export async function createGateway(settings: Settings, config: ConfigStore, store: EmailStore, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
-  const pool = new ProviderPool({ fetch: globalThis.fetch, userAgent: USER_AGENT });
+  const pool = new ProviderPool({ fetch: undiciClient, userAgent: USER_AGENT });
   const breaker = new CircuitBreaker({
     threshold: settings.breakerThreshold,
     cooldownMs: settings.breakerCooldownMs,

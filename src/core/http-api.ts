@@ -4,7 +4,7 @@ import { errorToFailure, fail, httpFailure, type DeliveryFailure, type Receipt }
 
 export interface ApiResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: { get(name: string): string | null };
   readonly text: string;
   /** parsed JSON body, or undefined when the body is not JSON */
   readonly json: any;
@@ -22,7 +22,7 @@ export interface ApiRequest {
 /** Performs the request; throws only on network failure or abort. */
 export async function callApi(ctx: ProviderContext, req: ApiRequest): Promise<ApiResponse> {
   const headers: Record<string, string> = { 'user-agent': ctx.userAgent, accept: 'application/json', ...req.headers };
-  let body: BodyInit | undefined;
+  let body: string | FormData | undefined;
   if (req.body instanceof FormData || typeof req.body === 'string') body = req.body;
   else if (req.body !== undefined) {
     body = JSON.stringify(req.body);

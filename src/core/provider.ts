@@ -1,6 +1,7 @@
 // The one contract for sending. Every provider implements it; the routing engine consumes it.
 import type { Message } from './message.js';
 import type { Receipt } from './receipt.js';
+import type { HttpClient } from './http-client.js';
 
 export interface SendOptions {
   /** aborted when the attempt times out or the process shuts down */
@@ -53,8 +54,8 @@ export interface ProviderConfig {
 }
 
 export interface ProviderContext {
-  /** injectable for tests; defaults to the global fetch */
-  readonly fetch: typeof fetch;
+  /** how HTTP providers send; injectable for tests (the global fetch fits) */
+  readonly fetch: HttpClient;
   readonly userAgent: string;
 }
 

@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import { formatAddress, type Message } from '../core/message.js';
 import type { ErrorClass } from '../core/receipt.js';
 import type { Db } from './sqlite.js';
+import { GroupCommit } from './group-commit.js';
 
 export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
 export type Source = 'api' | 'smtp';
@@ -159,9 +160,11 @@ export class EmailStore extends EventEmitter {
   private readonly insertAttempt: Statement;
   private readonly updateOutcome: Statement;
   private readonly selectSummary: Statement;
+  private readonly writes: GroupCommit;
 
   constructor(readonly db: Db) {
     super();
+    this.writes = new GroupCommit(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
       (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -178,7 +181,7 @@ export class EmailStore extends EventEmitter {
   /** Stores a new email (durably, before any response) and returns its id. */
   async record(e: NewEmail): Promise<number> {
     const m = e.message;
-    const info = this.insertEmail.run(
+    const row = [
       new Date().toISOString(),
       e.source,
       e.status,
@@ -191,8 +194,8 @@ export class EmailStore extends EventEmitter {
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
-    );
-    const id = Number(info.lastInsertRowid);
+    ];
+    const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
     this.emit('status', e.status, null);
     this.announce(id);
     return id;
@@ -200,7 +203,7 @@ export class EmailStore extends EventEmitter {
 
   /** Appends attempts and sets the status (and provider, timing, ids) in one transaction. */
   async complete(id: number, o: Outcome): Promise<void> {
-    this.db.transaction(() => {
+    await this.writes.run(() => {
       for (const a of o.attempts) {
         this.insertAttempt.run(id, a.provider_id, a.provider_name, a.provider_type, a.started_at, a.duration_ms, a.ok ? 1 : 0, a.error, a.error_class);
       }
@@ -217,7 +220,7 @@ export class EmailStore extends EventEmitter {
         o.countRound ? 1 : 0,
         id,
       );
-    })();
+    });
     this.emit('status', o.status, o.provider?.name ?? null);
     this.announce(id);
   }

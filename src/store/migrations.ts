@@ -68,6 +68,5 @@ export const migrations: readonly string[] = [
     response TEXT
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
-  CREATE INDEX emails_created ON emails(created_at);
   `,
 ];

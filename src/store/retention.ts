@@ -39,21 +39,40 @@ export class Retention {
     const batch = this.o.batch ?? 500;
     let removed = 0;
     await this.idempotency.prune(now);
+    const edges: number[] = [];
     if (this.o.retentionDays) {
-      const cutoff = new Date(now - this.o.retentionDays * 86_400_000).toISOString();
-      const del = this.db.prepare(`DELETE FROM emails WHERE id IN (SELECT id FROM emails WHERE created_at < ? AND ${FINAL} ORDER BY created_at LIMIT ?)`);
-      removed += await this.inBatches(() => del.run(cutoff, batch).changes, batch);
+      const edge = this.lastIdBefore(new Date(now - this.o.retentionDays * 86_400_000).toISOString());
+      if (edge !== undefined) edges.push(edge);
     }
     if (this.o.maxRows) {
-      // Rows past the newest maxRows: everything below the id of the maxRows-th newest.
+      // Rows past the newest maxRows: everything up to the id of the (maxRows+1)-th newest.
       const edge = this.db.prepare('SELECT id FROM emails ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(this.o.maxRows) as number | undefined;
-      if (edge !== undefined) {
-        const del = this.db.prepare(`DELETE FROM emails WHERE id IN (SELECT id FROM emails WHERE id <= ? AND ${FINAL} ORDER BY id LIMIT ?)`);
-        removed += await this.inBatches(() => del.run(edge, batch).changes, batch);
-      }
+      if (edge !== undefined) edges.push(edge);
+    }
+    if (edges.length) {
+      const del = this.db.prepare(`DELETE FROM emails WHERE id IN (SELECT id FROM emails WHERE id <= ? AND ${FINAL} ORDER BY id LIMIT ?)`);
+      const edge = Math.max(...edges);
+      removed += await this.inBatches(() => del.run(edge, batch).changes, batch);
     }
     if (removed) this.log.info({ removed }, 'retention pruned old log records');
     return removed;
+  }
+
+  /** The newest id created before `cutoff`. Ids grow with time, so a binary search over ids finds it without an index. */
+  private lastIdBefore(cutoff: string): number | undefined {
+    const bounds = this.db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM emails').get() as { lo: number | null; hi: number | null };
+    if (bounds.lo === null || bounds.hi === null) return undefined;
+    const at = this.db.prepare('SELECT id, created_at FROM emails WHERE id >= ? ORDER BY id LIMIT 1');
+    let lo = bounds.lo;
+    let hi = bounds.hi;
+    let found: number | undefined;
+    while (lo <= hi) {
+      const row = at.get(Math.floor((lo + hi) / 2)) as { id: number; created_at: string } | undefined;
+      if (!row || row.id > hi) hi = Math.floor((lo + hi) / 2) - 1;
+      else if (row.created_at < cutoff) (found = row.id), (lo = row.id + 1);
+      else hi = row.id - 1;
+    }
+    return found;
   }
 
   private async inBatches(step: () => number, batch: number): Promise<number> {

@@ -1,6 +1,6 @@
 // The HTTP client providers send with: undici's request API (the engine under Node's fetch, without the
 // WHATWG Request/Response/stream layers, which cost more CPU per call than the rest of the relay path).
-import { request } from 'undici';
+import type { Dispatcher } from 'undici';
 
 export interface HttpResponseLike {
   readonly status: number;
@@ -18,10 +18,14 @@ export interface HttpRequestInit {
 /** A fetch-shaped function: tests may pass the global fetch, whose Response fits HttpResponseLike. */
 export type HttpClient = (url: string, init: HttpRequestInit) => Promise<HttpResponseLike>;
 
+// Loaded with the first provider call, not at start-up.
+let undici: Promise<typeof import('undici')> | undefined;
+
 export const undiciClient: HttpClient = async (url, init) => {
   // Multipart bodies (Mailgun) go through fetch, which encodes FormData itself.
   if (init.body instanceof FormData) return fetch(url, init);
-  const res = await request(url, { method: init.method as 'POST', headers: init.headers, body: init.body, signal: init.signal });
+  const { request } = await (undici ??= import('undici'));
+  const res: Dispatcher.ResponseData = await request(url, { method: init.method as 'POST', headers: init.headers, body: init.body, signal: init.signal });
   const text = await res.body.text();
   const headers = res.headers;
   return {

@@ -1,6 +1,6 @@
 // The bytes of one SMTP transaction → a Message. mailparser reads the MIME; the envelope decides who
 // receives it; `raw` keeps the exact bytes so SMTP providers relay them unchanged.
-import { simpleParser, type AddressObject, type HeaderLines, type ParsedMail } from 'mailparser';
+import type { AddressObject, HeaderLines, ParsedMail } from 'mailparser';
 import type { Address, Attachment, Message } from '../core/message.js';
 
 export interface Envelope {
@@ -119,6 +119,8 @@ export function fallbackMessage(raw: Buffer, envelope: Envelope): Message {
 /** Parses the received bytes; malformed MIME never throws: what cannot be parsed falls back to the envelope. */
 export async function parseSmtpMessage(raw: Buffer, envelope: Envelope): Promise<Message> {
   try {
+    // mailparser (and its decoders) load with the first message, not at start-up.
+    const { simpleParser } = await import('mailparser');
     return toMessage(await simpleParser(raw, PARSER_OPTIONS), raw, envelope);
   } catch {
     return fallbackMessage(raw, envelope);

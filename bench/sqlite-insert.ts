@@ -1,13 +1,17 @@
 // Analysis, not a SPEC figure: what one sandbox insert costs in SQLite and what would make it cheaper.
 // Inserts the 1 KB benchmark email through the app's own EmailStore.record on the app's schema
-// (openDatabase: WAL, synchronous=NORMAL, the counter triggers), one transaction per email as the server
-// does, then variants: WAL checkpoints off the insert path, several emails per transaction (group commit),
+// (openDatabase: WAL, synchronous=NORMAL, the counter triggers): one email at a time (one transaction each:
+// one request in flight), and `BATCH` concurrent records (the store's group commit puts them in one
+// transaction, as with that many concurrent requests), then variants: WAL checkpoints moved to a second connection in a worker thread (so their page
+// copying and fsyncs do not stall the inserting thread), several emails per transaction (group commit),
 // synchronous=FULL with and without group commit, no counter triggers, no secondary indexes.
 //
 //   node --import tsx bench/sqlite-insert.ts
 //
 // Knobs: BENCH_RAW_DURATION (s per variant and round, 3), BENCH_ROUNDS (3), BENCH_BATCH (32).
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { createMessage } from '../src/core/message.js';
 import { EmailStore } from '../src/store/email-store.js';
 import { openDatabase, type Db } from '../src/store/sqlite.js';
@@ -26,48 +30,67 @@ interface Variant {
   readonly setup?: (db: Db) => void;
   /** emails per transaction */
   readonly batch?: number;
+  /** wal_autocheckpoint=0 here, PRAGMA wal_checkpoint(PASSIVE) every 500 ms from a worker thread's own connection */
+  readonly checkpointWorker?: boolean;
 }
 
+const SQLITE = createRequire(import.meta.url).resolve('better-sqlite3');
+const CHECKPOINTER = `
+  const { workerData, parentPort } = require('node:worker_threads');
+  const db = new (require(workerData.sqlite))(workerData.path);
+  db.pragma('busy_timeout = 5000');
+  const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), 500);
+  parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
+`;
+
 const VARIANTS: Variant[] = [
-  { name: 'as the server does (1 email per transaction)' },
-  { name: 'wal_autocheckpoint=0 (checkpoints moved off the insert path)', setup: (db) => db.pragma('wal_autocheckpoint = 0') },
-  { name: `group commit, ${BATCH} emails per transaction`, batch: BATCH },
-  { name: `group commit ${BATCH} + wal_autocheckpoint=0`, batch: BATCH, setup: (db) => db.pragma('wal_autocheckpoint = 0') },
+  { name: '1 email per transaction (one request at a time)' },
+  { name: 'checkpoints in a worker thread (own connection, every 0.5 s)', checkpointWorker: true },
+  { name: `${BATCH} concurrent (group commit: ${BATCH} per transaction)`, batch: BATCH },
+  { name: `${BATCH} concurrent + checkpoints in a worker thread`, batch: BATCH, checkpointWorker: true },
   { name: 'synchronous=FULL, 1 email per transaction', setup: (db) => db.pragma('synchronous = FULL') },
-  { name: `synchronous=FULL, group commit ${BATCH}`, batch: BATCH, setup: (db) => db.pragma('synchronous = FULL') },
+  { name: `synchronous=FULL, ${BATCH} concurrent`, batch: BATCH, setup: (db) => db.pragma('synchronous = FULL') },
   {
     name: 'no counter triggers (1 per transaction)',
     setup: (db) => db.exec('DROP TRIGGER emails_count_insert; DROP TRIGGER emails_count_update; DROP TRIGGER emails_count_delete'),
   },
   {
     name: 'no secondary indexes on emails (1 per transaction)',
-    setup: (db) => db.exec('DROP INDEX emails_status; DROP INDEX emails_provider; DROP INDEX emails_created; DROP INDEX emails_due'),
+    setup: (db) => db.exec('DROP INDEX IF EXISTS emails_status; DROP INDEX IF EXISTS emails_provider; DROP INDEX IF EXISTS emails_created; DROP INDEX IF EXISTS emails_due'),
   },
 ];
 
-function run(v: Variant): { perSecond: number; slowMs: number; p99: number } {
+async function run(v: Variant): Promise<{ perSecond: number; slowMs: number; p99: number }> {
   const dir = tempDir('insert');
-  const db = openDatabase(join(dir, 'emails.db'));
+  const path = join(dir, 'emails.db');
+  const db = openDatabase(path);
   v.setup?.(db);
+  let worker: Worker | undefined;
+  if (v.checkpointWorker) {
+    db.pragma('wal_autocheckpoint = 0');
+    worker = new Worker(CHECKPOINTER, { eval: true, workerData: { sqlite: SQLITE, path } });
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const store = new EmailStore(db);
   const message = createMessage(JSON.parse(MESSAGE_1KB));
   const batch = v.batch ?? 1;
-  const one = () => void store.record({ source: 'api', status: 'sandbox', message, processingTimeMs: 0.1 });
-  const many = db.transaction(() => {
-    for (let i = 0; i < batch; i++) one();
-  });
+  const one = () => store.record({ source: 'api', status: 'sandbox', message, processingTimeMs: 0.1 });
   const times: number[] = [];
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < DURATION * 1000 && n < 10_000_000) {
     const t = performance.now();
-    if (batch === 1) one();
-    else many();
+    await Promise.all(Array.from({ length: batch }, one));
     times.push((performance.now() - t) / batch);
     n += batch;
   }
   const seconds = (performance.now() - t0) / 1000;
   const slowMs = times.filter((t) => t * batch > 2).reduce((s, t) => s + t * batch, 0);
+  if (worker) {
+    const exited = new Promise((r) => worker!.once('exit', r));
+    worker.postMessage('stop');
+    await exited;
+  }
   store.close();
   removeDir(dir);
   return { perSecond: n / seconds, slowMs: slowMs / seconds, p99: summarize(times).p99 };
@@ -79,7 +102,7 @@ async function main() {
   const results: Record<string, { perSecond: number; slowMs: number; p99: number; others: number }[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of VARIANTS) {
-      const { value, others } = await guarded([], async () => run(v));
+      const { value, others } = await guarded([], () => run(v));
       (results[v.name] ??= []).push({ ...value, others });
       console.log(`  round ${round + 1} ${v.name.padEnd(62)} ${fmt(value.perSecond).padStart(7)} /s  ${fmt(1e6 / value.perSecond).padStart(4)} µs each; stalls > 2 ms: ${fmt(value.slowMs)} ms per s`);
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startHttpFake, type HttpFake, type FakeReply } from '../fakes/http-fake.js';
 import { brevo, toBrevoPayload } from '../../src/providers/brevo.js';
 import { createMessage } from '../../src/core/message.js';
-import { testContext, sendWithTimeout } from './helpers.js';
+import { testContext, sendWithTimeout, networkFailureTests } from './helpers.js';
 
 const message = createMessage({
   from: 'Alice <alice@example.com>',
@@ -86,18 +86,7 @@ for (const [status, cls, reply] of errorReplies) {
   });
 }
 
-test('brevo: a hang is a transient timeout', async () => {
-  fake.respond(() => ({ status: 201, hang: true }));
-  const receipt = await sendWithTimeout(provider(), message, undefined, 150);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.deepEqual([receipt.error.code, receipt.error.class], ['timeout', 'transient']);
-});
-
-test('brevo: a refused connection is transient', async () => {
-  const receipt = await sendWithTimeout(provider('http://127.0.0.1:1'), message);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.equal(receipt.error.class, 'transient');
-});
+networkFailureTests('brevo', () => fake, (baseUrl, timeoutMs) => sendWithTimeout(provider(baseUrl), message, undefined, timeoutMs));
 
 test('brevo: verify uses GET /v3/account', async () => {
   const before = fake.requests.length;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startHttpFake, type HttpFake, type FakeReply, type RecordedRequest } from '../fakes/http-fake.js';
 import { mailgun } from '../../src/providers/mailgun.js';
 import { createMessage } from '../../src/core/message.js';
-import { testContext, sendWithTimeout } from './helpers.js';
+import { testContext, sendWithTimeout, networkFailureTests } from './helpers.js';
 
 const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0x10]);
 const message = createMessage({
@@ -106,18 +106,7 @@ for (const [status, cls, reply] of errorReplies) {
   });
 }
 
-test('mailgun: a hang is a transient timeout', async () => {
-  fake.respond(() => ({ status: 200, hang: true }));
-  const receipt = await sendWithTimeout(provider(), message, undefined, 150);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.deepEqual([receipt.error.code, receipt.error.class], ['timeout', 'transient']);
-});
-
-test('mailgun: a refused connection is transient', async () => {
-  const receipt = await sendWithTimeout(provider('http://127.0.0.1:1'), message);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.equal(receipt.error.class, 'transient');
-});
+networkFailureTests('mailgun', () => fake, (baseUrl, timeoutMs) => sendWithTimeout(provider(baseUrl), message, undefined, timeoutMs));
 
 test('mailgun: verify uses GET /v4/domains/{domain}', async () => {
   const before = fake.requests.length;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startHttpFake, type HttpFake, type FakeReply } from '../fakes/http-fake.js';
 import { postmark, toPostmarkPayload } from '../../src/providers/postmark.js';
 import { createMessage } from '../../src/core/message.js';
-import { testContext, sendWithTimeout } from './helpers.js';
+import { testContext, sendWithTimeout, networkFailureTests } from './helpers.js';
 
 const message = createMessage({
   from: 'Alice <alice@example.com>',
@@ -106,18 +106,7 @@ test('postmark: 422 inactive recipient (ErrorCode 406) is permanent', async () =
   }
 });
 
-test('postmark: a hang is a transient timeout', async () => {
-  fake.respond(() => ({ status: 200, hang: true }));
-  const receipt = await sendWithTimeout(provider(), message, undefined, 150);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.deepEqual([receipt.error.code, receipt.error.class], ['timeout', 'transient']);
-});
-
-test('postmark: a refused connection is transient', async () => {
-  const receipt = await sendWithTimeout(provider({ base_url: 'http://127.0.0.1:1' }), message);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.equal(receipt.error.class, 'transient');
-});
+networkFailureTests('postmark', () => fake, (baseUrl, timeoutMs) => sendWithTimeout(provider(baseUrl ? { base_url: baseUrl } : undefined), message, undefined, timeoutMs));
 
 test('postmark: verify uses GET /server with the server token', async () => {
   const before = fake.requests.length;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startHttpFake, type HttpFake, type FakeReply } from '../fakes/http-fake.js';
 import { sendgrid, toSendgridPayload } from '../../src/providers/sendgrid.js';
 import { createMessage } from '../../src/core/message.js';
-import { testContext, sendWithTimeout } from './helpers.js';
+import { testContext, sendWithTimeout, networkFailureTests } from './helpers.js';
 
 const message = createMessage({
   from: 'Alice <alice@example.com>',
@@ -93,18 +93,7 @@ for (const [status, cls, reply] of errorReplies) {
   });
 }
 
-test('sendgrid: a hang is a transient timeout', async () => {
-  fake.respond(() => ({ status: 202, hang: true }));
-  const receipt = await sendWithTimeout(provider(), message, undefined, 150);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.deepEqual([receipt.error.code, receipt.error.class], ['timeout', 'transient']);
-});
-
-test('sendgrid: a refused connection is transient', async () => {
-  const receipt = await sendWithTimeout(provider('http://127.0.0.1:1'), message);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.equal(receipt.error.class, 'transient');
-});
+networkFailureTests('sendgrid', () => fake, (baseUrl, timeoutMs) => sendWithTimeout(provider(baseUrl), message, undefined, timeoutMs));
 
 test('sendgrid: verify uses GET /v3/scopes and wants mail.send', async () => {
   const before = fake.requests.length;

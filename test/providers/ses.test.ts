@@ -5,7 +5,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { startHttpFake, type HttpFake, type FakeReply, type RecordedRequest } from '../fakes/http-fake.js';
 import { ses, sesAddress, toSesPayload } from '../../src/providers/ses.js';
 import { createMessage } from '../../src/core/message.js';
-import { testContext, sendWithTimeout } from './helpers.js';
+import { testContext, sendWithTimeout, networkFailureTests } from './helpers.js';
 
 const message = createMessage({
   from: 'Alice <alice@example.com>',
@@ -165,18 +165,7 @@ for (const [label, status, cls, reply] of errorReplies) {
   });
 }
 
-test('ses: a hang is a transient timeout', async () => {
-  fake.respond(() => ({ status: 200, hang: true }));
-  const receipt = await sendWithTimeout(provider(), message, undefined, 150);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.deepEqual([receipt.error.code, receipt.error.class], ['timeout', 'transient']);
-});
-
-test('ses: a refused connection is transient', async () => {
-  const receipt = await sendWithTimeout(provider({ base_url: 'http://127.0.0.1:1' }), message);
-  assert.equal(receipt.successful, false);
-  if (!receipt.successful) assert.equal(receipt.error.class, 'transient');
-});
+networkFailureTests('ses', () => fake, (baseUrl, timeoutMs) => sendWithTimeout(provider(baseUrl ? { base_url: baseUrl } : undefined), message, undefined, timeoutMs));
 
 test('ses: verify signs GET /v2/email/account', async () => {
   const before = fake.requests.length;

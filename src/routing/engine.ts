@@ -55,13 +55,24 @@ export class RoutingEngine {
   }
 
   private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {
-    const timeout = AbortSignal.timeout(config.timeout_ms ?? DEFAULT_TIMEOUT_MS);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    // One controller per attempt, fed by its timer and the caller's signal. (AbortSignal.any would tie
+    // every attempt's signal to the long-lived shutdown signal, which Node 20 keeps alive with it.)
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('timed out'));
+    }, config.timeout_ms ?? DEFAULT_TIMEOUT_MS);
+    const outer = options.signal;
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onOuterAbort();
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
       const provider = this.providerFor(config);
       // A provider that ignores its signal still cannot hold the attempt past the timeout.
       return await new Promise<Receipt>((resolve, reject) => {
-        const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timeout.aborted) });
+        const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timedOut) });
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
         provider.send(message, { signal, idempotencyKey: options.idempotencyKey }).then(resolve, reject).finally(() => {
@@ -69,7 +80,11 @@ export class RoutingEngine {
         });
       });
     } catch (err) {
-      return { successful: false, error: errorToFailure(err, timeout.aborted) };
+      return { successful: false, error: errorToFailure(err, timedOut) };
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuterAbort);
     }
   }
+
 }

@@ -60,6 +60,8 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? (['gateway', 'direct'] as const) : (['direct', 'gateway'] as const);
       for (const who of order) {
+        gw.assertAlive();
+        fake.assertAlive();
         const { value, others } = await guarded([gw.pid, fake.pid], async () => {
           const gw0 = cpuSeconds(gw.pid);
           const fake0 = cpuSeconds(fake.pid);
@@ -81,6 +83,8 @@ async function main() {
     const latency: Record<'gateway' | 'direct', (PacedResult & { others: number })[]> = { gateway: [], direct: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const who of ['gateway', 'direct'] as const) {
+        gw.assertAlive();
+        fake.assertAlive();
         const { value: r, others } = await guarded([gw.pid, fake.pid], () =>
           who === 'gateway' ? paced({ url: gw.url, ...send, rate: RATE, durationS: DURATION, onResponse: collect }) : paced({ url: fake.url, ...direct, rate: RATE, durationS: DURATION }),
         );

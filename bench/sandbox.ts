@@ -47,6 +47,8 @@ async function main() {
       const order = round % 2 === 0 ? (['gateway', 'bare'] as const) : (['bare', 'gateway'] as const);
       for (const who of order) {
         const target = who === 'gateway' ? gw : bare;
+        gw.assertAlive();
+        bare.assertAlive();
         const { value, others } = await guarded(pids, async () => {
           const cpu0 = cpuSeconds(target.pid);
           const r = await blast({ url: target.url, ...send, connections: CONNECTIONS, durationS: DURATION, onResponse: who === 'gateway' ? collect : undefined });
@@ -67,6 +69,7 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const who of ['gateway', 'bare'] as const) {
         const target = who === 'gateway' ? gw : bare;
+        target.assertAlive();
         const { value: r, others } = await guarded(pids, () => paced({ url: target.url, ...send, rate: RATE, durationS: DURATION, onResponse: who === 'gateway' ? collect : undefined }));
         latency[who].push({ ...r, others });
         console.log(

@@ -57,6 +57,8 @@ export interface Proc {
   /** SIGKILL and wait */
   kill(): Promise<void>;
   stderr(): string;
+  /** throws a clear error (exit code or signal, stderr tail) when the process has gone away unasked */
+  assertAlive(): void;
 }
 
 export interface Gateway extends Proc {
@@ -72,11 +74,17 @@ function wrap(child: ChildProcess, url: string, getStderr: () => string): Proc {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
+  let asked = false;
   return {
+    assertAlive() {
+      if (asked || (child.exitCode === null && child.signalCode === null)) return;
+      throw new Error(`${child.spawnargs.slice(1).join(' ')} (pid ${child.pid}) exited during the benchmark: code ${child.exitCode}, signal ${child.signalCode}\nstderr (tail): ${getStderr().slice(-2000)}`);
+    },
     url,
     pid: child.pid!,
     child,
     async stop(graceMs = 15_000) {
+      asked = true;
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -85,6 +93,7 @@ function wrap(child: ChildProcess, url: string, getStderr: () => string): Proc {
       return code;
     },
     async kill() {
+      asked = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await exited;
@@ -189,7 +198,12 @@ export function rssMb(pid: number): number {
 
 /** CPU seconds (user + system) a process has used so far; with `children`, also its exited, reaped children's. */
 export function cpuSeconds(pid: number, children = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    throw new Error(`process ${pid} has exited (no /proc/${pid}/stat)`);
+  }
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
   // f[11] utime, f[12] stime, f[13] cutime, f[14] cstime (fields 14–17 of proc(5)), in clock ticks (100 Hz)
   return (f[11] + f[12] + (children ? f[13] + f[14] : 0)) / 100;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HttpFake } from '../fakes/http-fake.js';
 import type { Provider, ProviderContext } from '../../src/core/provider.js';
-import type { Message } from '../../src/core/message.js';
+import { createMessage, type Message } from '../../src/core/message.js';
 import type { Receipt } from '../../src/core/receipt.js';
 
 export const testContext = (): ProviderContext => ({ fetch: globalThis.fetch, userAgent: 'protopost/test' });
@@ -29,3 +29,18 @@ export function networkFailureTests(label: string, fake: () => HttpFake, send: (
     if (!receipt.successful) assert.equal(receipt.error.class, 'transient');
   });
 }
+
+/** A message using every field: display names, cc, bcc, reply-to, a header, an attachment, two tags. */
+export const fullMessage = createMessage({
+  from: 'Alice <alice@example.com>',
+  to: ['bob@example.org'],
+  cc: ['Carol <carol@example.org>'],
+  bcc: ['dan@example.org'],
+  reply_to: 'Replies <replies@example.com>',
+  subject: 'Hello',
+  body_text: 'plain',
+  body_html: '<p>html</p>',
+  headers: { 'X-Campaign': 'spring' },
+  attachments: [{ filename: 'a.txt', content: Buffer.from('hi').toString('base64'), content_type: 'text/plain' }],
+  tags: { user: 'u1', category: 'welcome' },
+});

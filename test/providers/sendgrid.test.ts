@@ -3,21 +3,9 @@ import assert from 'node:assert/strict';
 import { startHttpFake, type HttpFake, type FakeReply } from '../fakes/http-fake.js';
 import { sendgrid, toSendgridPayload } from '../../src/providers/sendgrid.js';
 import { createMessage } from '../../src/core/message.js';
-import { testContext, sendWithTimeout, networkFailureTests } from './helpers.js';
+import { testContext, sendWithTimeout, networkFailureTests, fullMessage } from './helpers.js';
 
-const message = createMessage({
-  from: 'Alice <alice@example.com>',
-  to: ['bob@example.org'],
-  cc: ['Carol <carol@example.org>'],
-  bcc: ['dan@example.org'],
-  reply_to: 'Replies <replies@example.com>',
-  subject: 'Hello',
-  body_text: 'plain',
-  body_html: '<p>html</p>',
-  headers: { 'X-Campaign': 'spring' },
-  attachments: [{ filename: 'a.txt', content: Buffer.from('hi').toString('base64'), content_type: 'text/plain' }],
-  tags: { user: 'u1', category: 'welcome' },
-});
+const message = fullMessage;
 
 let fake: HttpFake;
 before(async () => (fake = await startHttpFake()));

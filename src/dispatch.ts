@@ -8,6 +8,7 @@ import { collectSecrets, scrub } from './config/secrets.js';
 import { planAttempts, type Random } from './routing/strategies.js';
 import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
 import type { AttemptRecord, EmailStore, ProviderRef, Source } from './store/email-store.js';
+import type { Suppressions } from './store/suppressions.js';
 
 export interface ProviderError {
   readonly provider_id: string;
@@ -15,12 +16,19 @@ export interface ProviderError {
   readonly error: string;
 }
 
+/** Recipients removed before routing because they are on the suppression list (absent when none). */
+interface Screened {
+  suppressed?: string[];
+}
+
 export type DispatchResult =
-  | { kind: 'sandbox'; logId: number; processingTimeMs: number }
-  | { kind: 'queued'; logId: number }
-  | { kind: 'success'; logId: number; processingTimeMs: number; provider: ProviderRef; messageId: string | null; attempts: AttemptRecord[] }
-  | { kind: 'failed'; logId: number; processingTimeMs: number; attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean }
-  | { kind: 'unavailable' };
+  | ({ kind: 'sandbox'; logId: number; processingTimeMs: number } & Screened)
+  | ({ kind: 'queued'; logId: number } & Screened)
+  | ({ kind: 'success'; logId: number; processingTimeMs: number; provider: ProviderRef; messageId: string | null; attempts: AttemptRecord[] } & Screened)
+  | ({ kind: 'failed'; logId: number; processingTimeMs: number; attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean } & Screened)
+  | { kind: 'unavailable' }
+  /** every recipient is suppressed: nothing stored, nothing sent */
+  | { kind: 'suppressed'; suppressed: string[] };
 
 export interface SubmitOptions {
   readonly source: Source;
@@ -54,19 +62,51 @@ export class Dispatcher {
     private readonly engine: RoutingEngine,
     private readonly random: Random = Math.random,
     private readonly health?: Availability,
+    private readonly suppressions?: Suppressions,
   ) {}
+
+  /** Which of these addresses are on the suppression list (SMTP refuses them at RCPT TO). */
+  async suppressedAmong(addresses: readonly string[]): Promise<Set<string>> {
+    return this.suppressions ? this.suppressions.suppressedAmong(addresses) : new Set();
+  }
+
+  /** The message without its suppressed recipients (to, cc, bcc and the SMTP envelope), and who was removed. */
+  private async screen(message: Message): Promise<{ message: Message; suppressed: string[] }> {
+    if (!this.suppressions) return { message, suppressed: [] };
+    const all = [...message.to, ...message.cc, ...message.bcc].map((a) => a.address).concat(message.envelope?.to ?? []);
+    const hit = await this.suppressions.suppressedAmong(all);
+    if (!hit.size) return { message, suppressed: [] };
+    const keep = (a: { address: string }) => !hit.has(a.address);
+    const screened: Message = {
+      ...message,
+      to: message.to.filter(keep),
+      cc: message.cc.filter(keep),
+      bcc: message.bcc.filter(keep),
+      ...(message.envelope ? { envelope: { ...message.envelope, to: message.envelope.to.filter((a) => !hit.has(a)) } } : {}),
+    };
+    return { message: screened, suppressed: [...new Set([...hit].map((a) => a.toLowerCase()))] };
+  }
 
   /** The providers routing would try for this message now (rules, breaker, mode). */
   plan(message: Message, cfg: AppConfig = this.config.current()): ProviderConfig[] {
     return planAttempts(cfg.providers, cfg.routing, message, { random: this.random, available: this.health && ((id) => this.health!.available(id)) });
   }
 
-  async submit(message: Message, o: SubmitOptions): Promise<DispatchResult> {
+  async submit(input: Message, o: SubmitOptions): Promise<DispatchResult> {
     const t0 = performance.now();
+    const { message, suppressed } = await this.screen(input);
+    const left = message.envelope ? message.envelope.to.length : message.to.length + message.cc.length + message.bcc.length;
+    if (suppressed.length && !left) return { kind: 'suppressed', suppressed };
+    const screened: Screened = suppressed.length ? { suppressed } : {};
+    const result = await this.route(message, o, t0, suppressed);
+    return result.kind === 'unavailable' || result.kind === 'suppressed' ? result : { ...result, ...screened };
+  }
+
+  private async route(message: Message, o: SubmitOptions, t0: number, suppressed: string[]): Promise<DispatchResult> {
     const cfg = this.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
-      const logId = await this.store.record({ source: o.source, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
+      const logId = await this.store.record({ source: o.source, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs, suppressed });
       o.onStored?.(logId);
       return { kind: 'sandbox', logId, processingTimeMs };
     }
@@ -74,7 +114,7 @@ export class Dispatcher {
     if (!plan.length) return { kind: 'unavailable' };
     // What providers deduplicate on: the client's key, else one of our own, kept with the record for retries.
     const deliveryKey = o.idempotencyKey ?? randomUUID();
-    const stored = { source: o.source, message, idempotencyKey: o.idempotencyKey, deliveryKey };
+    const stored = { source: o.source, message, idempotencyKey: o.idempotencyKey, deliveryKey, suppressed };
     if (o.async) {
       const logId = await this.store.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
       o.onStored?.(logId);

@@ -17,6 +17,11 @@ import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
 import { undiciClient } from './core/http-client.js';
+import { SqliteDeliveryEvents } from './store/sqlite/delivery-events.js';
+import { SqliteSuppressions } from './store/sqlite/suppressions.js';
+import { EventIntake } from './webhooks/inbound/intake.js';
+import { inboundWebhookRoutes } from './http/routes/webhooks-inbound.js';
+import { suppressionRoutes } from './http/routes/suppressions.js';
 
 /** Something started beside the HTTP server and stopped with it. */
 export interface Service {
@@ -46,7 +51,10 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
       metrics.onAttempt(provider, receipt, durationMs);
     },
   });
-  const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker);
+  const deliveryEvents = new SqliteDeliveryEvents(store.db, (id) => store.changed(id));
+  const suppressions = new SqliteSuppressions(store.db);
+  const intake = new EventIntake(config, deliveryEvents, suppressions, { now: Date.now, fetch: undiciClient, snsCertHosts: settings.snsCertHosts }, metrics.intake);
+  const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker, suppressions);
   const idempotency = new IdempotencyStore(store.db);
   await idempotency.recoverInterrupted();
 
@@ -60,11 +68,17 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     dispatcher,
     pool,
     idempotency,
+    deliveryEvents,
     logger,
     authToken: settings.authToken,
     corsOrigins: settings.corsOrigins,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store)],
+    plugins: [
+      (a) => observabilityRoutes(a, config, breaker, metrics),
+      (a) => eventRoutes(a, store),
+      (a) => inboundWebhookRoutes(a, intake),
+      (a) => suppressionRoutes(a, suppressions),
+    ],
   });
   return { app, dispatcher, services: [queue, retention] };
 }

@@ -4,6 +4,8 @@ import type { ProviderConfig } from './core/provider.js';
 import type { Receipt } from './core/receipt.js';
 import type { CircuitBreaker } from './routing/breaker.js';
 import type { EmailStore, EmailStatus } from './store/email-store.js';
+import type { RecordResult } from './store/delivery-events.js';
+import type { IntakeObserver } from './webhooks/inbound/intake.js';
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -12,6 +14,8 @@ export class Metrics {
   private readonly emails: Counter<'status' | 'provider'>;
   private readonly attempts: Counter<'provider' | 'outcome'>;
   private readonly latency: Histogram<'provider'>;
+  private readonly webhookRequests: Counter<'provider' | 'result'>;
+  private readonly deliveryEvents: Counter<'provider' | 'type' | 'outcome'>;
 
   constructor(store: EmailStore, breaker: CircuitBreaker, providers: () => readonly ProviderConfig[]) {
     const registers = [this.registry];
@@ -35,6 +39,18 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.webhookRequests = new Counter({
+      name: 'protopost_webhook_requests_total',
+      help: 'Inbound provider webhook requests by provider and result (ok, refused_401, refused_403, …)',
+      labelNames: ['provider', 'result'],
+      registers,
+    });
+    this.deliveryEvents = new Counter({
+      name: 'protopost_delivery_events_total',
+      help: 'Verified provider delivery events by provider, event type and outcome (stored, duplicate, unknown_message)',
+      labelNames: ['provider', 'type', 'outcome'],
+      registers,
+    });
     new Gauge({
       name: 'protopost_queue_depth',
       help: 'Emails queued or being sent by the queue',
@@ -55,6 +71,16 @@ export class Metrics {
     });
     store.on('status', (status: EmailStatus, provider: string | null) => this.emails.inc({ status, provider: provider ?? 'none' }));
   }
+
+  /** What the inbound webhook path reports: requests, and events by outcome (unknown message ids included). */
+  readonly intake: IntakeObserver = {
+    onRequest: (provider, result) => this.webhookRequests.inc({ provider, result }),
+    onEvents: (provider, r: RecordResult) => {
+      for (const e of r.stored) this.deliveryEvents.inc({ provider, type: e.type, outcome: 'stored' });
+      for (const e of r.unknown) this.deliveryEvents.inc({ provider, type: e.type, outcome: 'unknown_message' });
+      if (r.duplicates) this.deliveryEvents.inc({ provider, type: 'any', outcome: 'duplicate' }, r.duplicates);
+    },
+  };
 
   onAttempt(provider: ProviderConfig, receipt: Receipt, durationMs: number): void {
     this.attempts.inc({ provider: provider.name, outcome: receipt.successful ? 'ok' : receipt.error.class });

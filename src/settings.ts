@@ -23,6 +23,12 @@ export interface Settings {
   readonly breakerCooldownMs: number;
   /** how long SIGTERM waits for in-flight sends */
   readonly shutdownGraceMs: number;
+  /** host[:port] entries SNS certificates and SubscribeURLs may come from besides sns.<region>.amazonaws.com */
+  readonly snsCertHosts: string[];
+  /** waits between outbound webhook attempts (WEBHOOK_RETRY_DELAYS_MS): N waits = N + 1 attempts */
+  readonly webhookRetryDelaysMs: number[];
+  /** WEBHOOK_ALLOW_PRIVATE=1: outbound webhooks may go to loopback and private addresses */
+  readonly webhookAllowPrivate: boolean;
 }
 
 export class SettingsError extends Error {}
@@ -39,6 +45,17 @@ const optionalInt = (env: NodeJS.ProcessEnv, name: string, min: number) => (env[
 
 /** Default: 5 delivery rounds over about 15 minutes (30 s, 2 min, 4 min, 8 min between them). */
 export const DEFAULT_RETRY_DELAYS_MS = [30_000, 120_000, 240_000, 480_000];
+
+/** Default: 5 webhook attempts over about an hour (1 min, 5 min, 15 min, 40 min between them). */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [60_000, 300_000, 900_000, 2_400_000];
+
+function delayList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (list.length > 100 || list.some((n) => !Number.isFinite(n) || n < 0)) throw new SettingsError(`${name} must be comma-separated milliseconds, got "${raw}"`);
+  return list;
+}
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const smtp = env.SMTP_LISTEN_PORT;
@@ -63,5 +80,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     breakerThreshold: int(env, 'BREAKER_THRESHOLD', 3, 1),
     breakerCooldownMs: int(env, 'BREAKER_COOLDOWN_MS', 30_000, 0),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+    snsCertHosts: (env.SNS_CERT_HOSTS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    webhookRetryDelaysMs: delayList(env, 'WEBHOOK_RETRY_DELAYS_MS', DEFAULT_WEBHOOK_RETRY_DELAYS_MS),
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

@@ -11,6 +11,7 @@ import type { EmailStore } from '../store/email-store.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { ProviderPool } from '../providers/pool.js';
 import type { IdempotencyStore } from '../store/idempotency-store.js';
+import type { DeliveryEvents } from '../store/delivery-events.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
 import { frameworkErrors, installErrorHandling } from './errors.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
   readonly dispatcher: Dispatcher;
   readonly pool: ProviderPool;
   readonly idempotency: IdempotencyStore;
+  readonly deliveryEvents: DeliveryEvents;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
   readonly corsOrigins?: readonly string[];
@@ -92,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps.config, deps.store);
   sendRoutes(app, deps.dispatcher, deps.idempotency);
-  logRoutes(app, deps.store, deps.dispatcher);
+  logRoutes(app, deps.store, deps.dispatcher, deps.deliveryEvents);
   configRoutes(app, deps.config, deps.pool);
   for (const plugin of deps.plugins ?? []) plugin(app);
 

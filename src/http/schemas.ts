@@ -1,6 +1,7 @@
 // Schemas shared by routes: validation, serialization and the OpenAPI document come from these.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { HEADER_NAME, NO_CRLF } from './validation.js';
+import { EVENT_TYPES } from '../core/delivery-event.js';
 
 export const Mailbox = Type.String({ format: 'mailbox', maxLength: 998, description: '`addr@domain` or `Display Name <addr@domain>`' });
 
@@ -26,6 +27,16 @@ export const AttemptSchema = Type.Object({
   ok: Type.Boolean(),
   error: Type.Union([Type.String(), Type.Null()]),
   error_class: Type.Union([Type.Literal('transient'), Type.Literal('permanent'), Type.Null()]),
+});
+
+export const DeliveryEventSchema = Type.Object({
+  type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
+  bounce_type: Type.Union([Type.Literal('hard'), Type.Literal('soft'), Type.Null()]),
+  recipient: Type.String(),
+  occurred_at: Type.String({ format: 'date-time' }),
+  provider_id: Type.String(),
+  detail: Type.Union([Type.String(), Type.Null()]),
+  url: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const SendBody = Type.Object(

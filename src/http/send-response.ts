@@ -10,6 +10,7 @@ export interface HttpAnswer {
 export const NO_PROVIDERS = 'No active email providers configured. Add a provider, or enable one with weight > 0, in config.json or the dashboard.';
 
 export function toHttpAnswer(r: DispatchResult): HttpAnswer {
+  const suppressed = 'suppressed' in r && r.suppressed?.length ? { suppressed: r.suppressed } : {};
   switch (r.kind) {
     case 'sandbox':
       return answer(200, {
@@ -17,9 +18,10 @@ export function toHttpAnswer(r: DispatchResult): HttpAnswer {
         message: 'Email intercepted by Sandbox Mode (not sent externally)',
         log_id: r.logId,
         processing_time_ms: r.processingTimeMs,
+        ...suppressed,
       });
     case 'queued':
-      return answer(202, { status: 'queued', log_id: r.logId });
+      return answer(202, { status: 'queued', log_id: r.logId, ...suppressed });
     case 'success':
       return answer(200, {
         status: 'success',
@@ -29,6 +31,7 @@ export function toHttpAnswer(r: DispatchResult): HttpAnswer {
         processing_time_ms: r.processingTimeMs,
         message_id: r.messageId,
         attempts: r.attempts,
+        ...suppressed,
       });
     case 'failed':
       return answer(502, {
@@ -38,10 +41,16 @@ export function toHttpAnswer(r: DispatchResult): HttpAnswer {
           processing_time_ms: r.processingTimeMs,
           errors: r.errors,
           attempts: r.attempts,
+          ...suppressed,
         },
       });
     case 'unavailable':
       return answer(503, { detail: { message: NO_PROVIDERS } });
+    case 'suppressed':
+      return answer(422, {
+        detail: [{ loc: ['body', 'to'], msg: `Every recipient is on the suppression list: ${r.suppressed.join(', ')}`, type: 'suppressed' }],
+        suppressed: r.suppressed,
+      });
   }
 }
 

@@ -8,8 +8,15 @@ import { postmark } from './postmark.js';
 import { mailgun } from './mailgun.js';
 import { ses } from './ses.js';
 import { brevo } from './brevo.js';
+import { inboundScheme } from '../webhooks/inbound/index.js';
 
-export const providerDefinitions: readonly ProviderDefinition[] = [resend, mailtrap, gmail, customSmtp, sendgrid, postmark, mailgun, ses, brevo];
+/** A type's config also holds what its delivery-event webhook is verified with (SPEC section 12). */
+const withWebhookFields = (d: ProviderDefinition): ProviderDefinition => {
+  const fields = inboundScheme(d.type)?.fields;
+  return fields ? { ...d, fields: [...d.fields, ...fields] } : d;
+};
+
+export const providerDefinitions: readonly ProviderDefinition[] = [resend, mailtrap, gmail, customSmtp, sendgrid, postmark, mailgun, ses, brevo].map(withWebhookFields);
 
 const byType = new Map(providerDefinitions.map((d) => [d.type, d]));
 

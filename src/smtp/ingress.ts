@@ -7,7 +7,7 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMT
 import type { Dispatcher } from '../dispatch.js';
 import { tokenMatches } from '../http/guards.js';
 import { parseSmtpMessage } from './parse.js';
-import { INTERNAL_ERROR_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
+import { INTERNAL_ERROR_REPLY, SUPPRESSED_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
 
 export interface SmtpIngressOptions {
   readonly host: string;
@@ -18,7 +18,7 @@ export interface SmtpIngressOptions {
   /** PEM file paths; both set = STARTTLS offered */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
-  readonly dispatcher: Pick<Dispatcher, 'submit'>;
+  readonly dispatcher: Pick<Dispatcher, 'submit'> & Partial<Pick<Dispatcher, 'suppressedAmong'>>;
   readonly logger: Logger;
   /** a startup problem: one clear line on stderr and a non-zero exit */
   readonly die: (message: string) => never;
@@ -118,6 +118,19 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
     });
   }
 
+  /** A suppressed recipient is refused at once, before any data is sent. */
+  function onRcptTo(...[address, _session, callback]: Parameters<NonNullable<SMTPServerOptions['onRcptTo']>>): void {
+    const check = o.dispatcher.suppressedAmong;
+    if (!check) return callback();
+    check.call(o.dispatcher, [address.address]).then(
+      (hit) => callback(hit.size ? smtpError(SUPPRESSED_REPLY) : undefined),
+      (err) => {
+        log.error({ err }, 'suppression check failed');
+        callback(smtpError({ code: 451, text: '4.3.0 Temporary error checking the recipient; try again later' }));
+      },
+    );
+  }
+
   function onAuth(...[auth, session, callback]: Parameters<NonNullable<SMTPServerOptions['onAuth']>>): void {
     const token = o.authToken!;
     // With TLS on offer, a client off this machine must use it before sending the token (smtpd_tls_auth_only).
@@ -153,6 +166,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
         logger: false,
         onAuth: auth ? onAuth : undefined,
         onData,
+        onRcptTo,
       };
       try {
         server = new SMTPServer(options);

@@ -15,6 +15,7 @@ export const NO_PROVIDERS_REPLY: SmtpReply = {
   text: 'No active email providers configured (add or enable one with weight > 0); message not accepted, try again later',
 };
 export const INTERNAL_ERROR_REPLY: SmtpReply = { code: 451, text: 'Internal error, message not accepted; try again later' };
+export const SUPPRESSED_REPLY: SmtpReply = { code: 550, text: '5.7.1 Recipient address is on the suppression list (it bounced or complained)' };
 export const TOO_BIG_REPLY = (limit: number): SmtpReply => ({ code: 552, text: `Message exceeds fixed maximum message size of ${limit} bytes` });
 
 export function toSmtpReply(r: DispatchResult): SmtpReply {
@@ -33,5 +34,7 @@ export function toSmtpReply(r: DispatchResult): SmtpReply {
     }
     case 'unavailable':
       return NO_PROVIDERS_REPLY;
+    case 'suppressed':
+      return SUPPRESSED_REPLY;
   }
 }

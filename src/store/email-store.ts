@@ -37,6 +37,8 @@ export interface NewEmail {
   readonly processingTimeMs?: number;
   /** epoch ms when the queue should pick it up */
   readonly nextAttemptAt?: number;
+  /** recipients removed before routing because they are on the suppression list */
+  readonly suppressed?: readonly string[];
 }
 
 export interface Outcome {
@@ -76,6 +78,8 @@ export interface LogSummary {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  /** the latest of delivered/deferred/bounced/complained/rejected by the provider's occurred_at */
+  delivery_status: string | null;
 }
 
 export interface LogDetail extends LogSummary {
@@ -88,6 +92,7 @@ export interface LogDetail extends LogSummary {
   tags: Record<string, string>;
   attachments: { filename: string; content_type: string; size: number }[];
   attempts: AttemptRecord[];
+  suppressed: string[];
 }
 
 export interface LogFilter {
@@ -97,6 +102,7 @@ export interface LogFilter {
   readonly provider?: string;
   readonly q?: string;
   readonly source?: string;
+  readonly delivery_status?: string;
 }
 
 export interface Stats {
@@ -110,7 +116,7 @@ export interface Stats {
 }
 
 const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, delivery_status`;
 
 interface SummaryRow {
   id: number;
@@ -127,6 +133,7 @@ interface SummaryRow {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  delivery_status: string | null;
 }
 
 const toSummary = (r: SummaryRow): LogSummary => ({
@@ -144,6 +151,7 @@ const toSummary = (r: SummaryRow): LogSummary => ({
   error_message: r.error_message,
   source: r.source,
   attempt_count: r.attempt_count,
+  delivery_status: r.delivery_status,
 });
 
 /** A Message as stored: everything but the raw source, which has its own column. */
@@ -166,8 +174,8 @@ export class EmailStore extends EventEmitter {
     super();
     this.writes = new GroupCommit(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, suppressed)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -194,6 +202,7 @@ export class EmailStore extends EventEmitter {
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
+      e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
     ];
     const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
     this.emit('status', e.status, null);
@@ -273,7 +282,9 @@ export class EmailStore extends EventEmitter {
   }
 
   async get(id: number): Promise<LogDetail | undefined> {
-    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message FROM emails WHERE id = ?`).get(id) as (SummaryRow & { message: string }) | undefined;
+    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message, suppressed FROM emails WHERE id = ?`).get(id) as
+      | (SummaryRow & { message: string; suppressed: string | null })
+      | undefined;
     if (!row) return undefined;
     const m = JSON.parse(row.message) as Message;
     const attempts = (this.prepared(`SELECT provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class
@@ -289,6 +300,7 @@ export class EmailStore extends EventEmitter {
       tags: { ...m.tags },
       attachments: m.attachments.map((a) => ({ filename: a.filename, content_type: a.contentType, size: a.size })),
       attempts,
+      suppressed: row.suppressed ? JSON.parse(row.suppressed) : [],
     };
   }
 
@@ -306,6 +318,7 @@ export class EmailStore extends EventEmitter {
     if (f.status) where.push('status = ?'), args.push(f.status);
     if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
     if (f.source) where.push('source = ?'), args.push(f.source);
+    if (f.delivery_status) where.push('delivery_status = ?'), args.push(f.delivery_status);
     if (f.q) {
       const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
       where.push(`(subject LIKE ? ESCAPE '\\' OR from_address LIKE ? ESCAPE '\\' OR to_addresses LIKE ? ESCAPE '\\')`);
@@ -322,7 +335,7 @@ export class EmailStore extends EventEmitter {
 
   /** Counters answer the unfiltered and status-only totals without a scan. */
   private count(f: LogFilter, clause: string, args: unknown[]): number {
-    if (!f.provider && !f.source && !f.q) return this.counter(f.status ? `status:${f.status}` : 'total');
+    if (!f.provider && !f.source && !f.q && !f.delivery_status) return this.counter(f.status ? `status:${f.status}` : 'total');
     return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
   }
 
@@ -355,6 +368,11 @@ export class EmailStore extends EventEmitter {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** Announces a record changed by another part of the store (delivery events). */
+  changed(id: number): void {
+    this.announce(id);
   }
 
   private announce(id: number): void {

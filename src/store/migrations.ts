@@ -69,4 +69,71 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  // 3: provider delivery events on their emails, the suppression list, and outbound webhooks (SPEC section 12).
+  // message_key is the message id as providers' events name it (no angle brackets), indexed for matching.
+  `
+  ALTER TABLE emails ADD COLUMN message_key TEXT GENERATED ALWAYS AS (
+    CASE WHEN trim(message_id) LIKE '<%>' THEN trim(substr(trim(message_id), 2, length(trim(message_id)) - 2)) ELSE trim(message_id) END
+  ) VIRTUAL;
+  CREATE INDEX emails_message_key ON emails(message_key) WHERE message_key IS NOT NULL;
+  ALTER TABLE emails ADD COLUMN delivery_status TEXT;
+  ALTER TABLE emails ADD COLUMN delivery_status_at TEXT;
+  ALTER TABLE emails ADD COLUMN suppressed TEXT;
+  CREATE INDEX emails_delivery_status ON emails(delivery_status, id) WHERE delivery_status IS NOT NULL;
+  CREATE TABLE delivery_events (
+    id INTEGER PRIMARY KEY,
+    email_id INTEGER NOT NULL REFERENCES emails(id) ON DELETE CASCADE,
+    provider_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    bounce_type TEXT,
+    recipient TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    detail TEXT,
+    url TEXT,
+    dedupe_key TEXT NOT NULL,
+    UNIQUE (provider_id, dedupe_key)
+  );
+  CREATE INDEX delivery_events_email ON delivery_events(email_id, occurred_at);
+  CREATE TABLE suppressions (
+    email_key TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    provider_id TEXT,
+    log_id INTEGER,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    description TEXT,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    msg_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+  CREATE TABLE webhook_attempts (
+    id INTEGER PRIMARY KEY,
+    delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+    webhook_id TEXT NOT NULL,
+    attempted_at TEXT NOT NULL,
+    status_code INTEGER,
+    duration_ms REAL NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX webhook_attempts_hook ON webhook_attempts(webhook_id, id);
+  CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);
+  `,
 ];

@@ -4,7 +4,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { EmailStore } from '../../store/email-store.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { toRfc822 } from '../../core/rfc822.js';
-import { AttemptSchema, ErrorBody } from '../schemas.js';
+import type { DeliveryEvents } from '../../store/delivery-events.js';
+import { DELIVERY_STATUSES } from '../../core/delivery-event.js';
+import { AttemptSchema, DeliveryEventSchema, ErrorBody } from '../schemas.js';
 import { toHttpAnswer } from '../send-response.js';
 import { NotFoundError, ConflictError } from '../errors.js';
 
@@ -26,6 +28,7 @@ export const LogSummarySchema = Type.Object({
   error_message: Nullable(Type.String()),
   source: Type.Union([Type.Literal('api'), Type.Literal('smtp')]),
   attempt_count: Type.Integer(),
+  delivery_status: Type.Union([...DELIVERY_STATUSES.map((s) => Type.Literal(s)), Type.Null()]),
 });
 
 const LogDetailSchema = Type.Composite([
@@ -40,6 +43,8 @@ const LogDetailSchema = Type.Composite([
     tags: Type.Record(Type.String(), Type.String()),
     attachments: Type.Array(Type.Object({ filename: Type.String(), content_type: Type.String(), size: Type.Integer() })),
     attempts: Type.Array(AttemptSchema),
+    suppressed: Type.Array(Type.String(), { description: 'recipients removed before routing: on the suppression list' }),
+    events: Type.Array(DeliveryEventSchema, { description: "provider delivery events, in order of the provider's occurred_at" }),
   }),
 ]);
 
@@ -50,6 +55,7 @@ const ListQuery = Type.Object({
   provider: Type.Optional(Type.String({ maxLength: 200, description: 'a provider id' })),
   q: Type.Optional(Type.String({ maxLength: 500, description: 'searches subject and addresses' })),
   source: Type.Optional(Type.String({ maxLength: 10 })),
+  delivery_status: Type.Optional(Type.String({ maxLength: 20, description: 'delivered, deferred, bounced, complained or rejected' })),
 });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -66,7 +72,7 @@ const StatsSchema = Type.Object({
 
 const notFound = () => new NotFoundError('Log entry not found');
 
-export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: Dispatcher): void {
+export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: Dispatcher, events: DeliveryEvents): void {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/logs',
     {
@@ -78,16 +84,28 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
       },
     },
     async (req) => {
-      const { limit, offset, status, provider, q, source } = req.query;
-      const { logs, total } = await store.list({ limit, offset, status: status || undefined, provider: provider || undefined, q: q || undefined, source: source || undefined });
+      const { limit, offset, status, provider, q, source, delivery_status } = req.query;
+      const { logs, total } = await store.list({
+        limit,
+        offset,
+        status: status || undefined,
+        provider: provider || undefined,
+        q: q || undefined,
+        source: source || undefined,
+        delivery_status: delivery_status || undefined,
+      });
       return { logs, total, limit, offset };
     },
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id',
-    { schema: { tags: ['logs'], summary: 'One email with its attempts', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
-    async (req) => (await store.get(req.params.id)) ?? Promise.reject(notFound()),
+    { schema: { tags: ['logs'], summary: 'One email with its attempts and delivery events', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
+    async (req) => {
+      const detail = await store.get(req.params.id);
+      if (!detail) throw notFound();
+      return { ...detail, events: await events.forEmail(req.params.id) };
+    },
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(

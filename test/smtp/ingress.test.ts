@@ -287,3 +287,20 @@ test('without TLS files STARTTLS is not offered; without AUTH_TOKEN AUTH is not 
   assert.match(ehlo.text, /SIZE 26214400/);
   c.destroy();
 });
+
+test('suppression: a suppressed RCPT TO is answered 550 5.7.1 (any case); the others are accepted and logged without it', async (t) => {
+  const s = await serverFor(t, { config: SANDBOX });
+  assert.equal((await api(s.url, 'POST', '/api/suppressions', { email: 'gone@example.org' })).status, 201);
+  const c = await RawSmtp.open(s.smtpPort!);
+  t.after(() => c.destroy());
+  await c.command('EHLO raw.test');
+  await expectCode(c.command('MAIL FROM:<app@example.com>'), 250);
+  const refused = await expectCode(c.command('RCPT TO:<Gone@Example.org>'), 550);
+  assert.match(refused.text, /^550 5\.7\.1 /);
+  await expectCode(c.command('RCPT TO:<kept@example.org>'), 250);
+  await expectCode(c.command('DATA'), 354);
+  c.write(wire(Buffer.from('From: app@example.com\r\nTo: gone@example.org, kept@example.org\r\nSubject: s\r\n\r\nbody\r\n')));
+  await expectCode(c.reply(), 250);
+  const summary = (await logs(s, 1, '&source=smtp')).logs[0];
+  assert.deepEqual(summary.to_addresses, ['kept@example.org']);
+});

@@ -22,6 +22,10 @@ import { SqliteSuppressions } from './store/sqlite/suppressions.js';
 import { EventIntake } from './webhooks/inbound/intake.js';
 import { inboundWebhookRoutes } from './http/routes/webhooks-inbound.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { SqliteWebhookDeliveries, SqliteWebhooks } from './store/sqlite/webhooks.js';
+import { WebhookSender } from './webhooks/outbound/sender.js';
+import { outboundObserver, publishOutcomes } from './webhooks/outbound/events.js';
 
 /** Something started beside the HTTP server and stopped with it. */
 export interface Service {
@@ -53,7 +57,14 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
   });
   const deliveryEvents = new SqliteDeliveryEvents(store.db, (id) => store.changed(id));
   const suppressions = new SqliteSuppressions(store.db);
-  const intake = new EventIntake(config, deliveryEvents, suppressions, { now: Date.now, fetch: undiciClient, snsCertHosts: settings.snsCertHosts }, metrics.intake);
+  const webhooks = new SqliteWebhooks(store.db);
+  const webhookDeliveries = new SqliteWebhookDeliveries(store.db);
+  const sender = new WebhookSender(webhooks, webhookDeliveries, { retryDelaysMs: settings.webhookRetryDelaysMs, allowPrivate: settings.webhookAllowPrivate, logger });
+  publishOutcomes(store, sender, logger);
+  const intake = new EventIntake(config, deliveryEvents, suppressions, { now: Date.now, fetch: undiciClient, snsCertHosts: settings.snsCertHosts }, [
+    metrics.intake,
+    outboundObserver(sender, logger),
+  ]);
   const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker, suppressions);
   const idempotency = new IdempotencyStore(store.db);
   await idempotency.recoverInterrupted();
@@ -78,7 +89,8 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
       (a) => eventRoutes(a, store),
       (a) => inboundWebhookRoutes(a, intake),
       (a) => suppressionRoutes(a, suppressions),
+      (a) => webhookRoutes(a, { webhooks, deliveries: webhookDeliveries, sender, allowPrivate: settings.webhookAllowPrivate }),
     ],
   });
-  return { app, dispatcher, services: [queue, retention] };
+  return { app, dispatcher, services: [queue, retention, sender] };
 }

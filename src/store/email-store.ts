@@ -205,7 +205,7 @@ export class EmailStore extends EventEmitter {
       e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
     ];
     const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
-    this.emit('status', e.status, null);
+    this.emit('status', e.status, null, id);
     this.announce(id);
     return id;
   }
@@ -230,7 +230,7 @@ export class EmailStore extends EventEmitter {
         id,
       );
     });
-    this.emit('status', o.status, o.provider?.name ?? null);
+    this.emit('status', o.status, o.provider?.name ?? null, id);
     this.announce(id);
   }
 

@@ -131,7 +131,8 @@ export const migrations: readonly string[] = [
     attempted_at TEXT NOT NULL,
     status_code INTEGER,
     duration_ms REAL NOT NULL,
-    error TEXT
+    error TEXT,
+    outcome TEXT NOT NULL
   );
   CREATE INDEX webhook_attempts_hook ON webhook_attempts(webhook_id, id);
   CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);

@@ -36,8 +36,12 @@ export class EventIntake {
     private readonly events: DeliveryEvents,
     private readonly suppressions: Suppressions,
     private readonly ctx: InboundContext,
-    private readonly observer: IntakeObserver = {},
+    private readonly observers: readonly IntakeObserver[] = [],
   ) {}
+
+  private tell(f: (o: IntakeObserver) => void): void {
+    for (const o of this.observers) f(o);
+  }
 
   async receive(providerId: string, req: InboundRequest): Promise<IntakeAnswer> {
     const stored = this.config.current().providers.find((p) => p.id === providerId);
@@ -46,17 +50,17 @@ export class EventIntake {
     if (!provider || !scheme || !scheme.configured(provider)) return NOT_FOUND;
     const verdict = await scheme.handle(req, provider, this.ctx);
     if (!verdict.ok) {
-      this.observer.onRequest?.(provider.name, `refused_${verdict.status}`);
+      this.tell((o) => o.onRequest?.(provider.name, `refused_${verdict.status}`));
       return { status: verdict.status, body: { detail: { message: verdictMessage(verdict.status) } } };
     }
     const result = await this.events.record(provider.id, verdict.events);
     for (const e of result.stored) {
       const reason = suppressionReason(e);
-      if (reason && (await this.suppressions.add({ email: e.recipient, reason, provider_id: provider.id, log_id: e.log_id }))) this.observer.onSuppressed?.(e);
+      if (reason && (await this.suppressions.add({ email: e.recipient, reason, provider_id: provider.id, log_id: e.log_id }))) this.tell((o) => o.onSuppressed?.(e));
     }
-    this.observer.onRequest?.(provider.name, 'ok');
-    this.observer.onEvents?.(provider.name, result);
-    for (const e of result.stored) this.observer.onStored?.(e);
+    this.tell((o) => o.onRequest?.(provider.name, 'ok'));
+    this.tell((o) => o.onEvents?.(provider.name, result));
+    for (const e of result.stored) this.tell((o) => o.onStored?.(e));
     return { status: 200, body: { received: verdict.events.length, stored: result.stored.length, duplicates: result.duplicates, unknown: result.unknown.length, ...(verdict.note ? { note: verdict.note } : {}) } };
   }
 }

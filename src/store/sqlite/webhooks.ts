@@ -1,0 +1,85 @@
+// SQLite Webhooks and WebhookDeliveries. The lease columns make a claim exclusive until it expires.
+import type { ClaimedDelivery, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint, Webhooks } from '../webhooks.js';
+import type { Db } from '../sqlite.js';
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  events: string;
+  description: string | null;
+  created_at: string;
+  secret: string;
+}
+
+const toEndpoint = ({ secret: _s, ...r }: EndpointRow): WebhookEndpoint => ({ ...r, events: JSON.parse(r.events) });
+
+export class SqliteWebhooks implements Webhooks {
+  constructor(private readonly db: Db) {}
+
+  async create(e: WebhookEndpoint & { secret: string }): Promise<void> {
+    this.db.prepare('INSERT INTO webhooks (id, url, events, description, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(e.id, e.url, JSON.stringify(e.events), e.description, e.secret, e.created_at);
+  }
+
+  async list(): Promise<WebhookEndpoint[]> {
+    return (this.db.prepare('SELECT * FROM webhooks ORDER BY created_at, id').all() as EndpointRow[]).map(toEndpoint);
+  }
+
+  async get(id: string): Promise<(WebhookEndpoint & { secret: string }) | undefined> {
+    const row = this.db.prepare('SELECT * FROM webhooks WHERE id = ?').get(id) as EndpointRow | undefined;
+    return row && { ...toEndpoint(row), secret: row.secret };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM webhooks WHERE id = ?').run(id).changes === 1;
+  }
+}
+
+export class SqliteWebhookDeliveries implements WebhookDeliveries {
+  constructor(private readonly db: Db) {}
+
+  async enqueue(items: readonly { webhookId: string; msgId: string; event: string; payload: string }[], at: number): Promise<void> {
+    const insert = this.db.prepare(`INSERT INTO webhook_deliveries (webhook_id, msg_id, event, payload, status, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, 'pending', ?, ?)`);
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const i of items) insert.run(i.webhookId, i.msgId, i.event, i.payload, at, now);
+    })();
+  }
+
+  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const rows = this.db
+      .prepare(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE id IN
+        (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+         ORDER BY next_attempt_at LIMIT ?)
+        RETURNING id, webhook_id, msg_id, event, payload, attempts`)
+      .all(owner, now + leaseMs, now, now, limit) as { id: number; webhook_id: string; msg_id: string; event: string; payload: string; attempts: number }[];
+    return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, msgId: r.msg_id, event: r.event, payload: r.payload, attempts: r.attempts }));
+  }
+
+  async finishAttempt(id: number, a: Omit<DeliveryAttempt, 'event' | 'msg_id'>, nextAttemptAt: number | null): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT webhook_id FROM webhook_deliveries WHERE id = ?').get(id) as { webhook_id: string } | undefined;
+      if (!row) return;
+      this.db.prepare('INSERT INTO webhook_attempts (delivery_id, webhook_id, attempted_at, status_code, duration_ms, error, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, row.webhook_id, a.attempted_at, a.status_code, a.duration_ms, a.error, a.outcome);
+      this.db.prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`)
+        .run(nextAttemptAt === null ? a.outcome : 'pending', nextAttemptAt, id);
+    })();
+  }
+
+  async releaseLeases(): Promise<void> {
+    this.db.prepare(`UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL`).run();
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    const row = this.db.prepare(`SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`).get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  async recent(webhookId: string, limit: number): Promise<DeliveryAttempt[]> {
+    return this.db
+      .prepare(`SELECT d.event, d.msg_id, a.attempted_at, a.status_code, a.duration_ms, a.error, a.outcome
+        FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE a.webhook_id = ? ORDER BY a.id DESC LIMIT ?`)
+      .all(webhookId, limit) as DeliveryAttempt[];
+  }
+}

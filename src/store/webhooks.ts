@@ -1,0 +1,58 @@
+// Outbound webhook endpoints and their durable delivery queue (claimed with leases, so several
+// workers — or instances on one database — never send the same delivery at once). Backend-neutral.
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly description: string | null;
+  readonly created_at: string;
+}
+
+export interface Webhooks {
+  create(e: WebhookEndpoint & { readonly secret: string }): Promise<void>;
+  list(): Promise<WebhookEndpoint[]>;
+  get(id: string): Promise<(WebhookEndpoint & { readonly secret: string }) | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** A delivery due now, leased to one worker. */
+export interface ClaimedDelivery {
+  readonly id: number;
+  readonly webhookId: string;
+  /** the `webhook-id` header: the same on every attempt */
+  readonly msgId: string;
+  readonly event: string;
+  readonly payload: string;
+  /** attempts already made */
+  readonly attempts: number;
+}
+
+export interface DeliveryAttempt {
+  readonly event: string;
+  readonly attempted_at: string;
+  readonly status_code: number | null;
+  readonly duration_ms: number;
+  readonly error: string | null;
+  /** delivered, retrying (another attempt is scheduled) or failed (no more attempts) */
+  readonly outcome: 'delivered' | 'retrying' | 'failed';
+  readonly msg_id: string;
+}
+
+export interface WebhookDeliveries {
+  /** Stores a delivery for each endpoint before anything is attempted. */
+  enqueue(items: readonly { webhookId: string; msgId: string; event: string; payload: string }[], at: number): Promise<void>;
+  /** Leases up to `limit` due deliveries (pending, and not leased or lease expired) for `leaseMs`. */
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedDelivery[]>;
+  /** Records one attempt; `nextAttemptAt` null = done (delivered or given up). */
+  finishAttempt(id: number, a: Omit<DeliveryAttempt, 'event' | 'msg_id'>, nextAttemptAt: number | null): Promise<void>;
+  /**
+   * At start, for a backend one process owns (SQLite): no lease can belong to a live worker, so leases are
+   * released at once instead of waiting for them to expire. Shared backends let leases expire instead.
+   */
+  releaseLeases(): Promise<void>;
+  /** When the next pending delivery falls due (epoch ms). */
+  nextDueAt(): Promise<number | undefined>;
+  /** An endpoint's recent attempts, newest first. */
+  recent(webhookId: string, limit: number): Promise<DeliveryAttempt[]>;
+}

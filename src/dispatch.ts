@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from './core/message.js';
 import type { ProviderConfig } from './core/provider.js';
 import type { ConfigStore } from './config/store.js';
-import type { AppConfig } from './config/types.js';
+import type { AppConfig, OnUncertain } from './config/types.js';
 import { collectSecrets, scrub } from './config/secrets.js';
-import { planAttempts, type Random } from './routing/strategies.js';
+import { planAttempts, uncertainPolicyFor, type Random } from './routing/strategies.js';
 import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
 import type { AttemptRecord, EmailStore, ProviderRef, Source } from './store/email-store.js';
 import type { Suppressions } from './store/suppressions.js';
@@ -55,6 +55,8 @@ export const elapsedSince = (t0: number) => Math.round((performance.now() - t0) 
 
 export class Dispatcher {
   queue?: QueueSignal;
+  /** how long an uncertain email with on_uncertain `retry` waits for the queue (the queue's first delay) */
+  uncertainRetryMs?: number;
 
   constructor(
     private readonly config: ConfigStore,
@@ -124,7 +126,7 @@ export class Dispatcher {
     // Stored as `sending` first: if the process dies mid-send, the queue picks it up on restart.
     const logId = await this.store.record({ ...stored, status: 'sending' });
     o.onStored?.(logId);
-    return this.deliver(logId, message, plan, t0, deliveryKey);
+    return this.deliver(logId, message, plan, t0, deliveryKey, uncertainPolicyFor(cfg.routing, message));
   }
 
   /** Sends a sandbox-captured email for real through the current routing; its record moves on from `sandbox`. */
@@ -141,9 +143,25 @@ export class Dispatcher {
   }
 
   /** Delivers an already-stored email through `plan` and records the outcome on its log record. */
-  async deliver(logId: number, message: Message, plan: readonly ProviderConfig[], t0: number, idempotencyKey?: string): Promise<DispatchResult> {
-    const result = await this.engine.deliver(message, plan, { idempotencyKey });
+  async deliver(logId: number, message: Message, plan: readonly ProviderConfig[], t0: number, idempotencyKey?: string, onUncertain?: OnUncertain): Promise<DispatchResult> {
+    const result = await this.engine.deliver(message, plan, { idempotencyKey, onUncertain });
     const processingTimeMs = elapsedSince(t0);
+    if (result.uncertain?.policy === 'retry') {
+      // It may have been accepted: no other provider; the queue retries this one with the same key.
+      const { provider } = result.uncertain;
+      const failed = this.describeFailure(result);
+      await this.store.complete(logId, {
+        status: 'queued',
+        provider: { id: provider.id, name: provider.name, type: provider.type },
+        processingTimeMs,
+        errorMessage: failureSummary(failed.errors),
+        attempts: failed.attempts,
+        nextAttemptAt: Date.now() + (this.uncertainRetryMs ?? 30_000),
+        pinnedProvider: provider.id,
+      });
+      this.queue?.wake();
+      return { kind: 'queued', logId };
+    }
     if (result.delivered) {
       const { provider, messageId } = result.delivered;
       const ref = { id: provider.id, name: provider.name, type: provider.type };
@@ -170,7 +188,8 @@ export class Dispatcher {
     return {
       attempts: result.attempts.map((a) => (a.error ? { ...a, error: clean(a.error) } : a)),
       errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: clean(f.error.message) })),
-      transient: result.failures.some((f) => f.error.class === 'transient'),
+      // An uncertain failure is worth retrying (the provider may deduplicate on the key).
+      transient: result.failures.some((f) => f.error.class !== 'permanent'),
     };
   }
 }

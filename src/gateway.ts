@@ -71,6 +71,7 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
 
   const queue = new QueueWorker(store, config, dispatcher, engine, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
   dispatcher.queue = queue;
+  dispatcher.uncertainRetryMs = settings.retryDelaysMs[0];
   const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
 
   const app = await buildApp({

@@ -3,6 +3,10 @@ import type { ProviderConfig } from '../core/provider.js';
 
 export type RoutingMode = 'smart' | 'manual';
 
+/** After an uncertain failure: try the next provider, queue a retry of the same one, or fail (SPEC section 12). */
+export type OnUncertain = 'failover' | 'retry' | 'fail';
+export const ON_UNCERTAIN: readonly OnUncertain[] = ['failover', 'retry', 'fail'];
+
 export interface RuleMatch {
   readonly to_domain?: string;
   readonly from_domain?: string;
@@ -12,12 +16,16 @@ export interface RuleMatch {
 export interface RoutingRule {
   readonly match: RuleMatch;
   readonly providers: readonly string[];
+  /** overrides routing.on_uncertain for the emails this rule matches */
+  readonly on_uncertain?: OnUncertain;
 }
 
 export interface RoutingConfig {
   readonly mode: RoutingMode;
   readonly sandbox: boolean;
   readonly rules: readonly RoutingRule[];
+  /** default failover */
+  readonly on_uncertain?: OnUncertain;
 }
 
 export interface AppConfig {

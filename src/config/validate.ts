@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../core/provider.js';
 import { definitionOf, providerDefinitions } from '../providers/registry.js';
-import type { AppConfig, FieldError, RoutingConfig, RoutingRule } from './types.js';
+import { ON_UNCERTAIN, type AppConfig, type FieldError, type OnUncertain, type RoutingConfig, type RoutingRule } from './types.js';
 
 type Loc = (string | number)[];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -113,7 +113,15 @@ function validateRule(input: unknown, loc: Loc, ids: Set<string>, errors: FieldE
   input.providers.forEach((id, i) => {
     if (typeof id !== 'string' || !ids.has(id)) errors.push(err([...loc, 'providers', i], `Unknown provider id: ${String(id)}`, 'value_error'));
   });
-  return { match, providers: input.providers as string[] };
+  const onUncertain = uncertainPolicy(input.on_uncertain, [...loc, 'on_uncertain'], errors);
+  return { match, providers: input.providers as string[], ...(onUncertain ? { on_uncertain: onUncertain } : {}) };
+}
+
+function uncertainPolicy(v: unknown, loc: Loc, errors: FieldError[]): OnUncertain | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && (ON_UNCERTAIN as readonly string[]).includes(v)) return v as OnUncertain;
+  errors.push(err(loc, "Input should be 'failover', 'retry' or 'fail'", 'enum'));
+  return undefined;
 }
 
 export function validateRouting(input: unknown, loc: Loc, providerIds: Set<string>, errors: FieldError[]): RoutingConfig | undefined {
@@ -133,8 +141,9 @@ export function validateRouting(input: unknown, loc: Loc, providerIds: Set<strin
     const rule = validateRule(r, [...loc, 'rules', i], providerIds, errors);
     if (rule) rules.push(rule);
   });
+  const onUncertain = uncertainPolicy(input.on_uncertain, [...loc, 'on_uncertain'], errors);
   if (errors.length > before) return undefined;
-  return { mode: mode as 'smart' | 'manual', sandbox: sandbox as boolean, rules };
+  return { mode: mode as 'smart' | 'manual', sandbox: sandbox as boolean, rules, ...(onUncertain ? { on_uncertain: onUncertain } : {}) };
 }
 
 /** Validates a whole config (PUT /api/config or the file on disk). */

@@ -1,6 +1,30 @@
 // The HTTP client providers send with: undici's request API (the engine under Node's fetch, without the
 // WHATWG Request/Response/stream layers, which cost more CPU per call than the rest of the relay path).
 import type { Dispatcher } from 'undici';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+
+// Whether a request went out in full before it failed: a timeout or reset after that may mean the provider
+// accepted the email (SPEC section 12, "uncertain"). undici (ours and the one inside Node's fetch) announces
+// each request's creation in the caller's context and, later, that its body was sent; the request object
+// links the two.
+const attemptContext = new AsyncLocalStorage<AbortSignal>();
+const signalOf = new WeakMap<object, AbortSignal>();
+const written = new WeakSet<AbortSignal>();
+subscribe('undici:request:create', (m) => {
+  const signal = attemptContext.getStore();
+  if (signal) signalOf.set((m as { request: object }).request, signal);
+});
+subscribe('undici:request:bodySent', (m) => {
+  const signal = signalOf.get((m as { request: object }).request);
+  if (signal) written.add(signal);
+});
+
+/** True once any request made under this signal (through `withAttempt`) was fully written. */
+export const requestWritten = (signal: AbortSignal) => written.has(signal);
+
+/** Runs `fn` so that the requests it starts are tracked under `signal` (see requestWritten). */
+export const withAttempt = <T>(signal: AbortSignal, fn: () => T): T => attemptContext.run(signal, fn);
 
 export interface HttpResponseLike {
   readonly status: number;

@@ -1,6 +1,7 @@
 // What a provider answers: a receipt, success or a classed failure. Classifiers live here, once.
 
-export type ErrorClass = 'transient' | 'permanent';
+/** `uncertain`: a timeout or dropped connection after the request was fully written; it may have been accepted. */
+export type ErrorClass = 'transient' | 'permanent' | 'uncertain';
 
 export interface DeliveryFailure {
   /** short machine code, e.g. `http_429`, `timeout`, `smtp_550`, `connection` */

@@ -26,7 +26,7 @@ export const AttemptSchema = Type.Object({
   duration_ms: Type.Number(),
   ok: Type.Boolean(),
   error: Type.Union([Type.String(), Type.Null()]),
-  error_class: Type.Union([Type.Literal('transient'), Type.Literal('permanent'), Type.Null()]),
+  error_class: Type.Union([Type.Literal('transient'), Type.Literal('permanent'), Type.Literal('uncertain'), Type.Null()]),
 });
 
 export const DeliveryEventSchema = Type.Object({

@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConfigStore } from '../config/store.js';
 import { elapsedSince, failureSummary, type Dispatcher } from '../dispatch.js';
+import { uncertainPolicyFor } from '../routing/strategies.js';
 import type { RoutingEngine } from '../routing/engine.js';
 import type { ClaimedEmail, EmailStore } from '../store/email-store.js';
 
@@ -113,8 +114,11 @@ export class QueueWorker {
       await this.store.complete(email.id, { status: 'sandbox', processingTimeMs: elapsedSince(t0), attempts: [], nextAttemptAt: null });
       return;
     }
-    const plan = this.dispatcher.plan(email.message, cfg);
-    const result = await this.engine.deliver(email.message, plan, { idempotencyKey: email.deliveryKey ?? undefined, signal: this.shutdown.signal });
+    // After an uncertain failure with on_uncertain `retry`, only that provider (it may deduplicate on the key).
+    const pinned = email.pinnedProvider ? cfg.providers.find((p) => p.id === email.pinnedProvider && p.enabled) : undefined;
+    const plan = pinned ? [pinned] : this.dispatcher.plan(email.message, cfg);
+    const onUncertain = pinned ? 'retry' : uncertainPolicyFor(cfg.routing, email.message);
+    const result = await this.engine.deliver(email.message, plan, { idempotencyKey: email.deliveryKey ?? undefined, signal: this.shutdown.signal, onUncertain });
     const processingTimeMs = elapsedSince(t0);
     if (result.delivered) {
       const { provider, messageId } = result.delivered;
@@ -148,6 +152,7 @@ export class QueueWorker {
       attempts: failed.attempts,
       nextAttemptAt: retry ? Date.now() + backoffDelay(this.o.retryDelaysMs, round - 1, this.o.random) : null,
       countRound: true,
+      ...(result.uncertain?.policy === 'retry' ? { pinnedProvider: result.uncertain.provider.id } : {}),
     });
   }
 }

@@ -2,6 +2,8 @@
 import type { Message } from '../core/message.js';
 import type { Provider, ProviderConfig } from '../core/provider.js';
 import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/receipt.js';
+import { requestWritten, withAttempt } from '../core/http-client.js';
+import type { OnUncertain } from '../config/types.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
 import type { AttemptRecord } from '../store/email-store.js';
 
@@ -14,12 +16,16 @@ export interface DeliveryResult {
   readonly attempts: AttemptRecord[];
   readonly failures: { provider: ProviderConfig; error: DeliveryFailure }[];
   readonly delivered?: { provider: ProviderConfig; messageId: string | null };
+  /** the provider whose uncertain failure stopped the attempts (on_uncertain `retry` or `fail`) */
+  readonly uncertain?: { provider: ProviderConfig; policy: Exclude<OnUncertain, 'failover'> };
 }
 
 export interface DeliverOptions {
   readonly idempotencyKey?: string;
   /** aborts every attempt (shutdown) */
   readonly signal?: AbortSignal;
+  /** what an uncertain failure leads to; default failover (try the next provider) */
+  readonly onUncertain?: OnUncertain;
 }
 
 export class RoutingEngine {
@@ -50,6 +56,8 @@ export class RoutingEngine {
       if (receipt.successful) return { attempts, failures, delivered: { provider: config, messageId: receipt.messageId } };
       failures.push({ provider: config, error: receipt.error });
       if (options.signal?.aborted) break;
+      const policy = options.onUncertain ?? 'failover';
+      if (receipt.error.class === 'uncertain' && policy !== 'failover') return { attempts, failures, uncertain: { provider: config, policy } };
     }
     return { attempts, failures };
   }
@@ -69,22 +77,36 @@ export class RoutingEngine {
     if (outer?.aborted) onOuterAbort();
     else outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      const provider = this.providerFor(config);
-      // A provider that ignores its signal still cannot hold the attempt past the timeout.
-      return await new Promise<Receipt>((resolve, reject) => {
-        const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timedOut) });
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        provider.send(message, { signal, idempotencyKey: options.idempotencyKey }).then(resolve, reject).finally(() => {
-          signal.removeEventListener('abort', onAbort);
-        });
-      });
-    } catch (err) {
-      return { successful: false, error: errorToFailure(err, timedOut) };
+      return uncertainIfWritten(await this.run(config, message, options, signal, () => timedOut), signal);
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }
 
+  private async run(config: ProviderConfig, message: Message, options: DeliverOptions, signal: AbortSignal, timedOut: () => boolean): Promise<Receipt> {
+    try {
+      const provider = this.providerFor(config);
+      // A provider that ignores its signal still cannot hold the attempt past the timeout.
+      return await new Promise<Receipt>((resolve, reject) => {
+        const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timedOut()) });
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        withAttempt(signal, () => provider.send(message, { signal, idempotencyKey: options.idempotencyKey })).then(resolve, reject).finally(() => {
+          signal.removeEventListener('abort', onAbort);
+        });
+      });
+    } catch (err) {
+      return { successful: false, error: errorToFailure(err, timedOut()) };
+    }
+  }
+}
+
+/**
+ * A timeout or connection failure (no HTTP status) after the whole request went out may mean the provider
+ * accepted it. A refused connection never wrote the request; a 5xx has a status: neither is uncertain.
+ */
+function uncertainIfWritten(r: Receipt, signal: AbortSignal): Receipt {
+  if (r.successful || r.error.class !== 'transient' || r.error.statusCode !== undefined || !requestWritten(signal)) return r;
+  return { successful: false, error: { ...r.error, class: 'uncertain', message: `uncertain (the request was sent in full): ${r.error.message}`.slice(0, 1000) } };
 }

@@ -1,7 +1,7 @@
 // Which providers to try, in what order. Pure functions over config; randomness injected for tests.
 import type { ProviderConfig } from '../core/provider.js';
 import { domainOf, recipients, type Message } from '../core/message.js';
-import type { RoutingConfig, RoutingRule } from '../config/types.js';
+import type { OnUncertain, RoutingConfig, RoutingRule } from '../config/types.js';
 
 export type Random = () => number;
 
@@ -30,6 +30,11 @@ export function ruleMatches(rule: RoutingRule, m: Message): boolean {
   if (from_domain && domainOf(m.envelope?.from || m.from.address) !== from_domain) return false;
   if (tag && !Object.entries(tag).every(([k, v]) => m.tags[k] === v)) return false;
   return true;
+}
+
+/** The on_uncertain policy for this message: its rule's, else the routing default, else failover. */
+export function uncertainPolicyFor(routing: RoutingConfig, m: Message): OnUncertain {
+  return routing.rules.find((r) => ruleMatches(r, m))?.on_uncertain ?? routing.on_uncertain ?? 'failover';
 }
 
 /** The first matching rule restricts the candidates to its providers (in the rule's order of ids kept by config order). */

@@ -51,6 +51,8 @@ export interface Outcome {
   readonly nextAttemptAt?: number | null;
   /** the queue finished one more delivery round */
   readonly countRound?: boolean;
+  /** on_uncertain `retry`: later rounds go to this provider only (null clears it) */
+  readonly pinnedProvider?: string | null;
 }
 
 /** A queued email claimed by the worker. */
@@ -60,6 +62,8 @@ export interface ClaimedEmail {
   readonly deliveryKey: string | null;
   /** delivery rounds already made */
   readonly rounds: number;
+  /** set after an uncertain failure with on_uncertain `retry`: only this provider is retried */
+  readonly pinnedProvider: string | null;
   readonly createdAt: string;
 }
 
@@ -182,7 +186,8 @@ export class EmailStore extends EventEmitter {
     this.updateOutcome = db.prepare(`UPDATE emails SET status = ?, provider_id = coalesce(?, provider_id),
       provider_name = coalesce(?, provider_name), provider_type = coalesce(?, provider_type),
       processing_time_ms = coalesce(?, processing_time_ms), message_id = coalesce(?, message_id), error_message = ?,
-      attempt_count = attempt_count + ?, next_attempt_at = ?, delivery_rounds = delivery_rounds + ? WHERE id = ?`);
+      attempt_count = attempt_count + ?, next_attempt_at = ?, delivery_rounds = delivery_rounds + ?,
+      pinned_provider = CASE WHEN ? THEN ? ELSE pinned_provider END WHERE id = ?`);
     this.selectSummary = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM emails WHERE id = ?`);
   }
 
@@ -227,6 +232,8 @@ export class EmailStore extends EventEmitter {
         o.attempts.length,
         o.nextAttemptAt ?? null,
         o.countRound ? 1 : 0,
+        o.pinnedProvider !== undefined ? 1 : 0,
+        o.pinnedProvider ?? null,
         id,
       );
     });
@@ -248,16 +255,17 @@ export class EmailStore extends EventEmitter {
   async claimDue(now: number, limit: number): Promise<ClaimedEmail[]> {
     const rows = this.prepared(`UPDATE emails SET status = 'sending' WHERE id IN
       (SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
-      RETURNING id, message, raw, delivery_key, delivery_rounds, created_at`).all(now, limit) as {
+      RETURNING id, message, raw, delivery_key, delivery_rounds, created_at, pinned_provider`).all(now, limit) as {
       id: number;
       message: string;
       raw: Buffer | null;
       delivery_key: string | null;
       delivery_rounds: number;
       created_at: string;
+      pinned_provider: string | null;
     }[];
     for (const r of rows) this.announce(r.id);
-    return rows.map((r) => ({ id: r.id, message: deserializeMessage(r.message, r.raw), deliveryKey: r.delivery_key, rounds: r.delivery_rounds, createdAt: r.created_at }));
+    return rows.map((r) => ({ id: r.id, message: deserializeMessage(r.message, r.raw), deliveryKey: r.delivery_key, rounds: r.delivery_rounds, createdAt: r.created_at, pinnedProvider: r.pinned_provider }));
   }
 
   /** When the next queued email falls due (epoch ms), or undefined when none is queued. */

@@ -79,6 +79,7 @@ export const migrations: readonly string[] = [
   ALTER TABLE emails ADD COLUMN delivery_status TEXT;
   ALTER TABLE emails ADD COLUMN delivery_status_at TEXT;
   ALTER TABLE emails ADD COLUMN suppressed TEXT;
+  ALTER TABLE emails ADD COLUMN pinned_provider TEXT;
   CREATE INDEX emails_delivery_status ON emails(delivery_status, id) WHERE delivery_status IS NOT NULL;
   CREATE TABLE delivery_events (
     id INTEGER PRIMARY KEY,

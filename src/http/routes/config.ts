@@ -21,6 +21,7 @@ const RoutingBody = Type.Object({
   mode: Type.Optional(Type.Union([Type.Literal('smart'), Type.Literal('manual')])),
   sandbox: Type.Optional(Type.Boolean()),
   rules: Type.Optional(Type.Array(AnyObject)),
+  on_uncertain: Type.Optional(Type.Union([Type.Literal('failover'), Type.Literal('retry'), Type.Literal('fail')])),
 });
 const IdParams = Type.Object({ id: Type.String() });
 const ProviderAnswer = Type.Object({ message: Type.String(), provider: AnyObject });

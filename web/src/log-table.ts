@@ -1,6 +1,7 @@
 // The outbox table: one row per log summary, upserted in place by id as events arrive.
 import { h } from './dom';
 import { fmtAgo, fmtMs, fmtTime, statusBadge } from './format';
+import { deliveryBadge } from './event-timeline';
 import type { LogSummary } from './types';
 
 export interface LogTable {
@@ -26,7 +27,7 @@ export function logTable(): LogTable {
     h(
       'thead',
       {},
-      h('tr', {}, ['Status', 'Time', 'Subject', 'To', 'Provider', 'Duration'].map((t) => h('th', { scope: 'col' }, t))),
+      h('tr', {}, ['Status', 'Delivery', 'Time', 'Subject', 'To', 'Provider', 'Duration'].map((t) => h('th', { scope: 'col' }, t))),
     ),
     tbody,
   );
@@ -78,6 +79,7 @@ function renderRow(log: LogSummary): HTMLTableRowElement {
     'tr',
     { 'data-id': String(log.id), 'data-status': log.status, class: 'clickable' },
     h('td', { 'data-label': 'Status' }, statusBadge(log.status), log.source === 'smtp' ? h('span', { class: 'chip', title: 'Received over SMTP' }, 'SMTP') : null),
+    h('td', { 'data-label': 'Delivery' }, deliveryBadge(log.delivery_status) ?? h('span', { class: 'muted' }, '—')),
     h('td', { 'data-label': 'Time', class: 'nowrap' }, h('time', { datetime: log.timestamp, title: fmtTime(log.timestamp) }, fmtAgo(log.timestamp))),
     h(
       'td',

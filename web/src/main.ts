@@ -11,6 +11,8 @@ import { renderOutbox } from './page-outbox';
 import { renderProviders } from './page-providers';
 import { renderRouting } from './page-routing';
 import { renderSend } from './page-send';
+import { renderSuppressions } from './page-suppressions';
+import { renderWebhooks } from './page-webhooks';
 import { render, startRouter, type Route } from './router';
 import { buildShell } from './shell';
 import { onTokenChange } from './token';
@@ -22,6 +24,8 @@ const ROUTES: readonly Route[] = [
   { pattern: 'providers', title: 'Providers', nav: 'providers', render: renderProviders },
   { pattern: 'routing', title: 'Routing', nav: 'routing', render: renderRouting },
   { pattern: 'send', title: 'Test Send', nav: 'send', render: renderSend },
+  { pattern: 'suppressions', title: 'Suppressions', nav: 'suppressions', render: renderSuppressions },
+  { pattern: 'webhooks', title: 'Webhooks', nav: 'webhooks', render: renderWebhooks },
 ];
 
 const shell = buildShell(document.getElementById('app')!);

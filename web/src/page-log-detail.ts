@@ -1,6 +1,7 @@
 // One email: addresses, headers, tags, body preview, attachments, attempts, release.
 import { call, describeError, errorMessage, get } from './api';
 import { attemptTimeline } from './attempt-timeline';
+import { deliveryBadge, eventTimeline } from './event-timeline';
 import { debounce, h, icon, mount, spinner, type Child } from './dom';
 import { errorView } from './error-view';
 import { emailPreview } from './email-preview';
@@ -43,7 +44,7 @@ export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
       h(
         'div',
         { class: 'detail-head' },
-        h('div', {}, h('h2', { class: 'detail-subject' }, log.subject || '(no subject)'), h('p', { class: 'muted' }, statusBadge(log.status), ` ${fmtTime(log.timestamp)} · via ${log.source === 'smtp' ? 'SMTP' : 'API'}`)),
+        h('div', {}, h('h2', { class: 'detail-subject' }, log.subject || '(no subject)'), h('p', { class: 'muted' }, statusBadge(log.status), ' ', deliveryBadge(log.delivery_status), ` ${fmtTime(log.timestamp)} · via ${log.source === 'smtp' ? 'SMTP' : 'API'}`)),
         release,
       ),
       releaseOut,
@@ -61,6 +62,8 @@ export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
             : null,
           log.attachments?.length ? section('Attachments', attachments(log), 'attachments') : null,
           section('Delivery attempts', attemptTimeline(log.attempts ?? []), 'attempts'),
+          section('Delivery events', eventTimeline(log.events ?? []), 'events'),
+          log.suppressed?.length ? section('Suppressed recipients', h('div', { class: 'chips' }, log.suppressed.map((a) => h('span', { class: 'chip' }, a))), 'suppressed') : null,
         ),
       ),
     ];

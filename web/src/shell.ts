@@ -17,6 +17,8 @@ const NAV = [
   { id: 'providers', href: '#/providers', label: 'Providers', short: 'Providers', icon: ICONS.server },
   { id: 'routing', href: '#/routing', label: 'Routing', short: 'Routing', icon: ICONS.routing },
   { id: 'send', href: '#/send', label: 'Test Send', short: 'Send', icon: ICONS.send },
+  { id: 'suppressions', href: '#/suppressions', label: 'Suppressions', short: 'Blocked', icon: ICONS.ban },
+  { id: 'webhooks', href: '#/webhooks', label: 'Webhooks', short: 'Hooks', icon: ICONS.hook },
 ] as const;
 
 const LIVE_TEXT: Record<StreamStatus, string> = {

@@ -18,6 +18,45 @@ export interface LogSummary {
   readonly error_message: string | null;
   readonly source: 'api' | 'smtp';
   readonly attempt_count: number;
+  /** the latest delivered/deferred/bounced/complained/rejected provider event, or null */
+  readonly delivery_status?: string | null;
+}
+
+/** A provider delivery event (SPEC section 12). */
+export interface DeliveryEvent {
+  readonly type: string;
+  readonly bounce_type: 'hard' | 'soft' | null;
+  readonly recipient: string;
+  readonly occurred_at: string;
+  readonly provider_id: string;
+  readonly detail: string | null;
+  readonly url: string | null;
+}
+
+export interface Suppression {
+  readonly email: string;
+  readonly reason: 'hard_bounce' | 'complaint' | 'manual';
+  readonly provider_id: string | null;
+  readonly log_id: number | null;
+  readonly created_at: string;
+}
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly description: string | null;
+  readonly created_at: string;
+}
+
+export interface WebhookAttempt {
+  readonly event: string;
+  readonly msg_id: string;
+  readonly attempted_at: string;
+  readonly status_code: number | null;
+  readonly duration_ms: number;
+  readonly error: string | null;
+  readonly outcome: 'delivered' | 'retrying' | 'failed';
 }
 
 export interface Attempt {
@@ -28,7 +67,7 @@ export interface Attempt {
   readonly duration_ms: number | null;
   readonly ok: boolean;
   readonly error: string | null;
-  readonly error_class: 'transient' | 'permanent' | null;
+  readonly error_class: 'transient' | 'permanent' | 'uncertain' | null;
 }
 
 export interface LogDetail extends LogSummary {
@@ -41,6 +80,8 @@ export interface LogDetail extends LogSummary {
   readonly tags: Readonly<Record<string, string>> | null;
   readonly attachments: readonly { filename: string; content_type: string | null; size: number }[] | null;
   readonly attempts: readonly Attempt[] | null;
+  readonly events?: readonly DeliveryEvent[];
+  readonly suppressed?: readonly string[];
 }
 
 export interface LogPage {

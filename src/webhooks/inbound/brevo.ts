@@ -2,7 +2,7 @@
 // and we compare `Authorization: Bearer <webhook_token>` in constant time (developers.brevo.com/docs/secured-webhooks).
 // One flat event per POST, or an array when `batched` (developers.brevo.com/docs/batch-webhooks).
 import type { ProviderConfig } from '../../core/provider.js';
-import { accept, bearerMatches, isObject, isoTime, normaliseAll, parseJson, refuse, secretField, type InboundScheme, type RawEvent } from './scheme.js';
+import { accept, bearerMatches, isObject, isoTime, normaliseObjects, parseJson, refuse, secretField, type InboundScheme, type RawEvent } from './scheme.js';
 
 function toRaw(e: Record<string, any>, now: number): RawEvent | undefined {
   // ts_epoch (ms) is reliably UTC; `date` is local time (django-anymail brevo.py).
@@ -32,7 +32,6 @@ export const brevoInbound: InboundScheme = {
     const body = parseJson(req.body);
     const list = Array.isArray(body) ? body : isObject(body) ? [body] : undefined;
     if (!list) return refuse(400, 'expected a JSON object or array');
-    const now = ctx.now();
-    return accept(normaliseAll(list.map((e) => (isObject(e) ? toRaw(e, now) : undefined)), p.id));
+    return accept(normaliseObjects(list, toRaw, ctx.now(), p.id));
   },
 };

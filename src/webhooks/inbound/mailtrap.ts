@@ -2,7 +2,7 @@
 // (mailtrap/mailtrap-docs documentation/email-api-smtp/webhooks.md). No timestamp is signed: replays are
 // caught by the event dedupe. The body is `{"events":[…]}` or JSON Lines.
 import type { ProviderConfig } from '../../core/provider.js';
-import { accept, header, hmacHex, isObject, isoTime, normaliseAll, parseJson, refuse, safeEqual, secretField, type InboundScheme, type RawEvent } from './scheme.js';
+import { accept, header, hmacHex, isObject, isoTime, normaliseObjects, parseJson, refuse, safeEqual, secretField, type InboundScheme, type RawEvent } from './scheme.js';
 
 function toRaw(e: Record<string, any>, now: number): RawEvent | undefined {
   const base = { recipient: e.email, messageId: e.message_id, occurredAt: isoTime(e.timestamp, now), eventId: e.event_id };
@@ -41,7 +41,6 @@ export const mailtrapInbound: InboundScheme = {
     if (!safeEqual(hmacHex(p.webhook_signing_secret as string, req.body), signature.trim().toLowerCase())) return refuse(401, 'bad signature');
     const list = events(req.body);
     if (!list) return refuse(400, 'expected {"events":[…]} or JSON Lines');
-    const now = ctx.now();
-    return accept(normaliseAll(list.map((e) => (isObject(e) ? toRaw(e, now) : undefined)), p.id));
+    return accept(normaliseObjects(list, toRaw, ctx.now(), p.id));
   },
 };

@@ -4,7 +4,7 @@
 // {type, created_at, data:{email_id, to[], bounce?, click?}} (resend-node webhook-event.interface.ts).
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { ProviderConfig } from '../../core/provider.js';
-import { accept, header, isObject, isoTime, normaliseAll, refuse, secretField, type InboundScheme, type RawEvent } from './scheme.js';
+import { accept, header, isObject, isoTime, memo, normaliseAll, refuse, secretField, type InboundScheme, type RawEvent } from './scheme.js';
 
 type Kind = Pick<RawEvent, 'type' | 'bounceType' | 'detail' | 'url'>;
 
@@ -30,19 +30,7 @@ function kindOf(type: unknown, data: Record<string, any>): Kind | undefined {
 
 // One verifier per secret: the key is decoded once.
 const verifiers = new Map<string, Webhook | null>();
-function verifier(secret: string): Webhook | null {
-  let v = verifiers.get(secret);
-  if (v === undefined) {
-    try {
-      v = new Webhook(secret);
-    } catch {
-      v = null;
-    }
-    if (verifiers.size > 100) verifiers.clear();
-    verifiers.set(secret, v);
-  }
-  return v;
-}
+const verifier = (secret: string) => memo(verifiers, secret, (s) => new Webhook(s));
 
 export const resendInbound: InboundScheme = {
   type: 'resend',

@@ -140,6 +140,25 @@ export function normalised(e: RawEvent, providerId: string): InboundEvent | unde
 export const normaliseAll = (events: readonly (RawEvent | undefined)[], providerId: string): InboundEvent[] =>
   events.flatMap((e) => (e ? (normalised(e, providerId) ?? []) : []));
 
+/** A batch of provider objects (anything else in the list is skipped) through the provider's `toRaw`. */
+export const normaliseObjects = (list: readonly unknown[], toRaw: (e: Record<string, any>, now: number) => RawEvent | undefined, now: number, providerId: string) =>
+  normaliseAll(list.map((e) => (isObject(e) ? toRaw(e, now) : undefined)), providerId);
+
+/** A parsed key or verifier per configured secret, made once; a bounded cache (configs hold a handful). */
+export function memo<T>(cache: Map<string, T | null>, key: string, make: (key: string) => T): T | null {
+  let v = cache.get(key);
+  if (v === undefined) {
+    try {
+      v = make(key);
+    } catch {
+      v = null;
+    }
+    if (cache.size > 100) cache.clear();
+    cache.set(key, v);
+  }
+  return v;
+}
+
 /** Fields a scheme adds to its provider type's config. */
 export const secretField = (name: string, label: string, help: string): FieldSpec => ({ name, kind: 'string', secret: true, label, help });
 export const plainField = (name: string, label: string, help: string): FieldSpec => ({ name, kind: 'string', label, help });

@@ -3,26 +3,14 @@
 // the body is an array of events (docs: for-developers/tracking-events/event.md).
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { ProviderConfig } from '../../core/provider.js';
-import { accept, fresh, header, isObject, isoTime, normaliseAll, parseJson, plainField, refuse, type InboundScheme, type RawEvent } from './scheme.js';
+import { accept, fresh, header, isoTime, memo, normaliseObjects, parseJson, plainField, refuse, type InboundScheme, type RawEvent } from './scheme.js';
 
 const SIGNATURE = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP = 'x-twilio-email-event-webhook-timestamp';
 
 // Parsed public keys by their base64 text: parsing DER on every request would be wasted work.
 const keys = new Map<string, KeyObject | null>();
-function publicKey(b64: string): KeyObject | null {
-  let k = keys.get(b64);
-  if (k === undefined) {
-    try {
-      k = createPublicKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'spki' });
-    } catch {
-      k = null;
-    }
-    if (keys.size > 100) keys.clear();
-    keys.set(b64, k);
-  }
-  return k;
-}
+const publicKey = (b64: string) => memo(keys, b64, (k) => createPublicKey({ key: Buffer.from(k, 'base64'), format: 'der', type: 'spki' }));
 
 /** The sg_message_id is `<X-Message-Id>.filter…` (or another `.`-suffix): the send answered the prefix. */
 export const sendgridMessageId = (id: unknown) => {
@@ -68,7 +56,6 @@ export const sendgridInbound: InboundScheme = {
     if (!valid) return refuse(401, 'bad signature');
     const body = parseJson(req.body);
     if (!Array.isArray(body)) return refuse(400, 'expected a JSON array of events');
-    const now = ctx.now();
-    return accept(normaliseAll(body.map((e) => (isObject(e) ? toRaw(e, now) : undefined)), p.id));
+    return accept(normaliseObjects(body, toRaw, ctx.now(), p.id));
   },
 };

@@ -72,10 +72,19 @@ test('it describes every route of SPEC section 6 and POST /api/send', () => {
     ['post', '/api/config/providers/{id}/verify'],
     ['get', '/api/providers/health'],
     ['get', '/api/events'],
+    // SPEC section 12
+    ['post', '/webhooks/{provider_id}'],
+    ['get', '/api/suppressions'],
+    ['post', '/api/suppressions'],
+    ['delete', '/api/suppressions/{email}'],
+    ['post', '/api/webhooks'],
+    ['get', '/api/webhooks'],
+    ['delete', '/api/webhooks/{id}'],
+    ['get', '/api/webhooks/{id}/deliveries'],
   ];
   for (const [method, path] of expected) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
   const list = doc.paths['/api/logs'].get.parameters.map((p: any) => p.name).sort();
-  assert.deepEqual(list, ['limit', 'offset', 'provider', 'q', 'source', 'status']);
+  assert.deepEqual(list, ['delivery_status', 'limit', 'offset', 'provider', 'q', 'source', 'status']);
 });
 
 test('/api/send: the request schema is the one that validates requests, and every answer is documented', () => {

@@ -132,3 +132,14 @@ test('ses: the SNS string to sign follows the AWS sample; certificate URLs only 
   assert.ok(allowedSnsUrl('http://127.0.0.1:9/x.pem', ['127.0.0.1:9'], true));
   assert.equal(allowedSnsUrl('http://127.0.0.1:10/x.pem', ['127.0.0.1:9'], true), undefined);
 });
+
+test('mailgun: a captured signature cannot carry another event (the body is unsigned); the identical retry passes', async () => {
+  const key = 'mailgun-replay-key';
+  const signature = mailgunSignature(key);
+  const data = { event: 'delivered', id: 'ev-replay-1', timestamp: nowSeconds(), recipient: 'r@example.org', message: { headers: { 'message-id': 'm-replay' } } };
+  const body = JSON.stringify({ signature, 'event-data': data });
+  assert.equal(events(await handle('mailgun', { webhook_signing_key: key }, {}, body)).length, 1);
+  assert.equal(events(await handle('mailgun', { webhook_signing_key: key }, {}, body)).length, 1, 'a retry of the same event');
+  const forged = JSON.stringify({ signature, 'event-data': { ...data, id: 'ev-forged', event: 'complained' } });
+  refused(await handle('mailgun', { webhook_signing_key: key }, {}, forged));
+});

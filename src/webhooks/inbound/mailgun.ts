@@ -5,6 +5,22 @@
 import type { ProviderConfig } from '../../core/provider.js';
 import { accept, fresh, hmacHex, isObject, isoTime, normaliseAll, parseJson, refuse, safeEqual, secretField, type InboundScheme, type RawEvent } from './scheme.js';
 
+// The body is not signed, so a captured signature could carry another event within the window: each token
+// is bound to the first event id it came with (a provider's identical retry still passes).
+const TOKEN_TTL_MS = 10 * 60_000;
+const TOKENS_MAX = 10_000;
+const tokens = new Map<string, { eventId: string; until: number }>();
+
+function tokenFits(token: string, eventId: string, now: number): boolean {
+  const seen = tokens.get(token);
+  if (seen && seen.until > now) return seen.eventId === eventId;
+  if (tokens.size >= TOKENS_MAX) {
+    for (const [k, v] of tokens) if (v.until <= now || tokens.size >= TOKENS_MAX) tokens.delete(k);
+  }
+  tokens.set(token, { eventId, until: now + TOKEN_TTL_MS });
+  return true;
+}
+
 function toRaw(e: Record<string, any>, now: number): RawEvent | undefined {
   const status = isObject(e['delivery-status']) ? e['delivery-status'] : {};
   const base = {
@@ -44,6 +60,7 @@ export const mailgunInbound: InboundScheme = {
     if (!safeEqual(hmacHex(p.webhook_signing_key as string, timestamp + token), signature.toLowerCase())) return refuse(401, 'bad signature');
     const data = (body as Record<string, unknown>)['event-data'];
     if (!isObject(data)) return refuse(400, 'expected event-data');
+    if (!tokenFits(token, JSON.stringify([data.id ?? null, data.event ?? null, data.recipient ?? null]), ctx.now())) return refuse(401, 'signature replayed with another event');
     return accept(normaliseAll([toRaw(data, ctx.now())], p.id));
   },
 };

@@ -85,7 +85,11 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     });
     exited.then((code) => reject(new Error(`server exited with ${code} before it was ready\nstderr: ${stderr}`)));
   });
-  const { port, smtpPort } = await ready;
+  // A server that did not get ready is not left running behind the failed test.
+  const { port, smtpPort } = await ready.catch((err) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw err;
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -68,8 +68,10 @@ test('smart: a hanging provider fails at its timeout_ms and the next one deliver
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.provider.id, 'good');
   const [slow, ok] = r.json.attempts;
-  // The request was written in full before the timeout: uncertain (SPEC 12); the default on_uncertain fails over.
-  assert.deepEqual([slow.provider_id, slow.ok, slow.error_class], ['slow', false, 'uncertain']);
+  // Written in full before the timeout: uncertain (SPEC 12), which the default on_uncertain fails over from; on a
+  // loaded machine the first request (which loads the HTTP client) may time out before it is written: transient.
+  assert.deepEqual([slow.provider_id, slow.ok], ['slow', false]);
+  assert.ok(['uncertain', 'transient'].includes(slow.error_class), slow.error_class);
   assert.match(slow.error, /timed out/);
   assert.ok(slow.duration_ms >= 290 && slow.duration_ms < 2000, `timed out after ${slow.duration_ms} ms`);
   assert.equal(ok.ok, true);

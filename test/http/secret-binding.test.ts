@@ -147,7 +147,8 @@ test('plain http to a non-loopback host: 422 on write unless allow_insecure; a h
 });
 
 test('custom_smtp moved to a host without TLS: 422 naming the password (masked) or smtp_use_tls (sent again); a hand edit never logs in', async (t) => {
-  const sink = await fakeFor(t, () => startSmtpSink({ users: { mailer: 'smtp_SECRET_password_42' } }));
+  const sink = await startSmtpSink({ users: { mailer: 'smtp_SECRET_password_42' } });
+  t.after(() => sink.close());
   const s = await serverFor(t, { config: configOf([smtpEntry('relay', sink.port, { smtp_username: 'mailer', smtp_password: 'smtp_SECRET_password_42' })]) });
   const masked = (await api(s.url, 'GET', '/api/config')).json.providers[0].smtp_password;
   assert.equal((await send(s, EMAIL)).status, 200, 'control: loopback without TLS is allowed');

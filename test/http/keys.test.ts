@@ -49,7 +49,7 @@ test('POST /api/keys: 201 with the secret once; GET lists keys without secrets; 
 
 test('POST /api/keys validates name and scope, refuses a duplicate name, and needs AUTH_TOKEN configured', async (t) => {
   const s = await serverFor(t, { env: { AUTH_TOKEN: TOKEN }, config: SANDBOX });
-  for (const body of [{ name: '', scope: 'send' }, { name: 'x'.repeat(101), scope: 'send' }, { name: 'a\nb', scope: 'send' }, { name: 'ok', scope: 'root' }, { scope: 'send' }, { name: 'ok' }, { name: 'ok', scope: 'send', extra: 1 }]) {
+  for (const body of [{ name: '', scope: 'send' }, { name: 'x'.repeat(101), scope: 'send' }, { name: 'a\nb', scope: 'send' }, { name: 'ok', scope: 'root' }, { scope: 'send' }, { name: 'ok' }, { name: 'ok', scope: 'send', extra: 1 }, { name: 'AUTH_TOKEN', scope: 'send' }]) {
     const r = await api(s.url, 'POST', '/api/keys', body, auth());
     assert.equal(r.status, 422, `${JSON.stringify(body)} → ${r.status} ${r.text}`);
     assert.ok(Array.isArray(r.json.detail));

@@ -5,6 +5,7 @@ import { hashSecret, newSecret, type Credentials } from '../../auth/credentials.
 import { KEY_SCOPES, type ApiKeyStore } from '../../store/api-keys.js';
 import { ErrorBody, ValidationErrorBody } from '../schemas.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { RequestValidationError } from '../validation.js';
 
 /** Names end up in log records and the dashboard: no control characters. */
 const KEY_NAME = '^[^\\u0000-\\u001f\\u007f]+$';
@@ -43,6 +44,8 @@ export function keyRoutes(app: FastifyInstance, keys: ApiKeyStore, credentials: 
     async (req, reply) => {
       // Without a token nothing is checked, so a key would guard nothing and anyone could mint one.
       if (!credentials.required) throw new ConflictError('API keys need AUTH_TOKEN: set AUTH_TOKEN first');
+      // Log records name the token "AUTH_TOKEN": a key of that name would be indistinguishable from it.
+      if (req.body.name === 'AUTH_TOKEN') throw new RequestValidationError([{ loc: ['body', 'name'], msg: 'AUTH_TOKEN names the token itself: choose another name', type: 'value_error' }]);
       const secret = newSecret();
       const key = await keys.create({ name: req.body.name, scope: req.body.scope, prefix: secret.slice(0, 8), hash: hashSecret(secret) });
       if (key === 'duplicate_name') throw new ConflictError(`A key named ${req.body.name} already exists`);

@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** who may call the route; required under the protected paths */
     scope?: RouteScope;
+    /** where the route's clients put the credential when not in `Authorization: Bearer` (Postmark's X-Postmark-Server-Token) */
+    credentialOf?: (req: FastifyRequest) => string | undefined;
   }
   interface FastifyRequest {
     /** who made the request; null when no AUTH_TOKEN is configured or the route is public */
@@ -73,7 +75,7 @@ export function installAuth(app: FastifyInstance, credentials: Credentials): voi
     // An unmatched path under the API still needs some credential, so its 404 tells an anonymous caller nothing.
     const scope = req.routeOptions.config?.scope ?? (isProtectedPath(routedPath(req)) ? 'unmatched' : 'public');
     if (scope === 'public') return;
-    const principal = await credentials.resolve(bearerOf(req));
+    const principal = await credentials.resolve(req.routeOptions.config?.credentialOf?.(req) ?? bearerOf(req));
     if (!principal) return reply.code(401).header('www-authenticate', 'Bearer').send(UNAUTHORIZED);
     if (scope !== 'unmatched' && !allows(principal, scope)) return reply.code(403).send({ detail: { message: scopeRefusal(principal) } });
     req.principal = principal;

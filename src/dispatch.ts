@@ -24,6 +24,8 @@ export type DispatchResult =
 
 export interface SubmitOptions {
   readonly source: Source;
+  /** what submitted it: a key's name, "AUTH_TOKEN", or null when no auth is configured */
+  readonly apiKey: string | null;
   readonly idempotencyKey?: string;
   /** store as `queued` and return at once; the queue worker delivers it */
   readonly async?: boolean;
@@ -66,7 +68,7 @@ export class Dispatcher {
     const cfg = this.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
-      const logId = await this.store.record({ source: o.source, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
+      const logId = await this.store.record({ source: o.source, apiKey: o.apiKey, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
       o.onStored?.(logId);
       return { kind: 'sandbox', logId, processingTimeMs };
     }
@@ -74,7 +76,7 @@ export class Dispatcher {
     if (!plan.length) return { kind: 'unavailable' };
     // What providers deduplicate on: the client's key, else one of our own, kept with the record for retries.
     const deliveryKey = o.idempotencyKey ?? randomUUID();
-    const stored = { source: o.source, message, idempotencyKey: o.idempotencyKey, deliveryKey };
+    const stored = { source: o.source, apiKey: o.apiKey, message, idempotencyKey: o.idempotencyKey, deliveryKey };
     if (o.async) {
       const logId = await this.store.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
       o.onStored?.(logId);

@@ -16,6 +16,8 @@ import { buildApp } from './http/app.js';
 import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
+import { Credentials } from './auth/credentials.js';
+import { SqliteApiKeyStore } from './store/sqlite/api-key-store.js';
 import { undiciClient } from './core/http-client.js';
 
 /** Something started beside the HTTP server and stopped with it. */
@@ -28,6 +30,8 @@ export interface Service {
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly dispatcher: Dispatcher;
+  /** AUTH_TOKEN and API keys, shared by HTTP and SMTP */
+  readonly credentials: Credentials;
   /** queue worker and retention; started once HTTP listens */
   readonly services: Service[];
 }
@@ -54,6 +58,8 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
   dispatcher.queue = queue;
   const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
 
+  const keys = new SqliteApiKeyStore(store.db);
+  const credentials = new Credentials(settings.authToken, keys);
   const app = await buildApp({
     config,
     store,
@@ -62,9 +68,11 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     idempotency,
     logger,
     authToken: settings.authToken,
+    credentials,
+    keys,
     corsOrigins: settings.corsOrigins,
     webRoot,
     plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store)],
   });
-  return { app, dispatcher, services: [queue, retention] };
+  return { app, dispatcher, credentials, services: [queue, retention] };
 }

@@ -14,7 +14,13 @@ import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
 import { frameworkErrors, installErrorHandling } from './errors.js';
-import { installAuth, installHostGuard } from './guards.js';
+import { installHostGuard } from './guards.js';
+import { installAuth } from './auth.js';
+import { installCsrfGuard } from './csrf.js';
+import type { Credentials } from '../auth/credentials.js';
+import type { ApiKeyStore } from '../store/api-keys.js';
+import { keyRoutes } from './routes/keys.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { sendRoutes } from './routes/send.js';
 import { logRoutes } from './routes/logs.js';
 import { configRoutes } from './routes/config.js';
@@ -30,6 +36,8 @@ export interface AppDeps {
   readonly idempotency: IdempotencyStore;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
+  readonly credentials: Credentials;
+  readonly keys: ApiKeyStore;
   readonly corsOrigins?: readonly string[];
   /** the built dashboard (dist/web); absent = no dashboard */
   readonly webRoot?: string;
@@ -69,7 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installErrorHandling(app);
   installHostGuard(app, deps.authToken);
-  installAuth(app, deps.authToken);
+  installCsrfGuard(app, deps.corsOrigins);
+  installAuth(app, deps.credentials);
   if (deps.corsOrigins?.length) {
     await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   }
@@ -94,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sendRoutes(app, deps.dispatcher, deps.idempotency);
   logRoutes(app, deps.store, deps.dispatcher);
   configRoutes(app, deps.config, deps.pool);
+  keyRoutes(app, deps.keys, deps.credentials);
+  whoamiRoutes(app, deps.credentials);
   for (const plugin of deps.plugins ?? []) plugin(app);
 
   if (deps.webRoot && existsSync(deps.webRoot)) {

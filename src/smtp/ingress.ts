@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Dispatcher } from '../dispatch.js';
-import { tokenMatches } from '../http/guards.js';
+import { allows, hashSecret, principalName, type Credentials, type Principal } from '../auth/credentials.js';
 import { parseSmtpMessage } from './parse.js';
 import { INTERNAL_ERROR_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
 
@@ -14,7 +14,8 @@ export interface SmtpIngressOptions {
   /** 0 = any free port */
   readonly port: number;
   readonly maxBytes: number;
-  readonly authToken?: string;
+  /** AUTH_TOKEN and API keys; AUTH is required when a token is configured */
+  readonly credentials: Credentials;
   /** PEM file paths; both set = STARTTLS offered */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -41,6 +42,14 @@ export function isLoopbackAddress(ip: string | undefined): boolean {
   const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   return v4.startsWith('127.') || ip === '::1';
 }
+
+/** What an authenticated session carries: who it is, and for a key its hash, to notice a revocation. */
+interface SessionUser {
+  readonly principal: Principal;
+  readonly keyHash?: string;
+}
+
+const REVOKED_REPLY: SmtpReply = { code: 535, text: 'Authentication failed: this API key has been revoked' };
 
 const smtpError = (r: SmtpReply) => Object.assign(new Error(r.text), { responseCode: r.code });
 
@@ -83,8 +92,11 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       to: session.envelope.rcptTo.map((r) => r.address),
     };
+    const user = session.user as unknown as SessionUser | undefined;
+    // A key revoked while this session was open fails at once, as over HTTP.
+    if (user?.keyHash && !(await o.credentials.resolveHash(user.keyHash))) return REVOKED_REPLY;
     const message = await parseSmtpMessage(raw, envelope);
-    const result = await o.dispatcher.submit(message, { source: 'smtp' });
+    const result = await o.dispatcher.submit(message, { source: 'smtp', apiKey: principalName(user?.principal) });
     const reply = toSmtpReply(result);
     log.debug({ session: session.id, bytes: raw.length, code: reply.code, log_id: 'logId' in result ? result.logId : undefined }, 'SMTP message handled');
     return reply;
@@ -119,15 +131,21 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
   }
 
   function onAuth(...[auth, session, callback]: Parameters<NonNullable<SMTPServerOptions['onAuth']>>): void {
-    const token = o.authToken!;
     // With TLS on offer, a client off this machine must use it before sending the token (smtpd_tls_auth_only).
     if (tls && !session.secure && !isLoopbackAddress(session.remoteAddress)) {
       return callback(smtpError({ code: 538, text: 'Encryption required: use STARTTLS before AUTH' }));
     }
-    if (!tokenMatches(token, auth.password ?? undefined)) {
-      return callback(smtpError({ code: 535, text: 'Authentication failed: use any username and the AUTH_TOKEN as password' }));
-    }
-    callback(null, { user: auth.username || 'token' });
+    const password = auth.password ?? undefined;
+    o.credentials.resolve(password).then(
+      (principal) => {
+        if (!principal) return callback(smtpError({ code: 535, text: 'Authentication failed: use any username and the AUTH_TOKEN or a send API key as password' }));
+        // The same rule as HTTP: SMTP is a send endpoint.
+        if (!allows(principal, 'send')) return callback(smtpError({ code: 535, text: `Authentication failed: this key's scope (${principal.kind === 'key' ? principal.scope : ''}) does not allow sending` }));
+        const user: SessionUser = { principal, keyHash: principal.kind === 'key' ? hashSecret(password!) : undefined };
+        callback(null, { user: user as unknown as string });
+      },
+      () => callback(smtpError({ code: 454, text: 'Temporary authentication failure' })),
+    );
   }
 
   return {
@@ -136,7 +154,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
     },
     async start() {
       tls = readTls(o);
-      const auth = Boolean(o.authToken);
+      const auth = o.credentials.required;
       const options: SMTPServerOptions = {
         banner: 'ProtoPost',
         size: o.maxBytes,

@@ -29,6 +29,8 @@ export interface AttemptRecord {
 
 export interface NewEmail {
   readonly source: Source;
+  /** the credential that submitted it (key name or "AUTH_TOKEN"); null without auth */
+  readonly apiKey?: string | null;
   readonly status: EmailStatus;
   readonly message: Message;
   readonly idempotencyKey?: string;
@@ -76,6 +78,7 @@ export interface LogSummary {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  api_key: string | null;
 }
 
 export interface LogDetail extends LogSummary {
@@ -97,6 +100,7 @@ export interface LogFilter {
   readonly provider?: string;
   readonly q?: string;
   readonly source?: string;
+  readonly apiKey?: string;
 }
 
 export interface Stats {
@@ -110,7 +114,7 @@ export interface Stats {
 }
 
 const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, api_key`;
 
 interface SummaryRow {
   id: number;
@@ -127,6 +131,7 @@ interface SummaryRow {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  api_key: string | null;
 }
 
 const toSummary = (r: SummaryRow): LogSummary => ({
@@ -144,6 +149,7 @@ const toSummary = (r: SummaryRow): LogSummary => ({
   error_message: r.error_message,
   source: r.source,
   attempt_count: r.attempt_count,
+  api_key: r.api_key,
 });
 
 /** A Message as stored: everything but the raw source, which has its own column. */
@@ -166,8 +172,8 @@ export class EmailStore extends EventEmitter {
     super();
     this.writes = new GroupCommit(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, api_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -194,6 +200,7 @@ export class EmailStore extends EventEmitter {
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
+      e.apiKey ?? null,
     ];
     const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
     this.emit('status', e.status, null);
@@ -306,6 +313,7 @@ export class EmailStore extends EventEmitter {
     if (f.status) where.push('status = ?'), args.push(f.status);
     if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
     if (f.source) where.push('source = ?'), args.push(f.source);
+    if (f.apiKey) where.push('api_key = ?'), args.push(f.apiKey);
     if (f.q) {
       const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
       where.push(`(subject LIKE ? ESCAPE '\\' OR from_address LIKE ? ESCAPE '\\' OR to_addresses LIKE ? ESCAPE '\\')`);
@@ -322,7 +330,7 @@ export class EmailStore extends EventEmitter {
 
   /** Counters answer the unfiltered and status-only totals without a scan. */
   private count(f: LogFilter, clause: string, args: unknown[]): number {
-    if (!f.provider && !f.source && !f.q) return this.counter(f.status ? `status:${f.status}` : 'total');
+    if (!f.provider && !f.source && !f.q && !f.apiKey) return this.counter(f.status ? `status:${f.status}` : 'total');
     return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
   }
 

@@ -69,4 +69,18 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  // 3: API keys (only the secret's SHA-256 is kept) and the credential that submitted each email.
+  `
+  CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  ALTER TABLE emails ADD COLUMN api_key TEXT;
+  CREATE INDEX emails_api_key ON emails(api_key, id);
+  `,
 ];

@@ -13,7 +13,7 @@ let beta: HttpFake;
 const ids: Record<string, number> = {};
 
 const SUMMARY_KEYS = [
-  'attempt_count', 'error_message', 'from_address', 'id', 'message_id', 'processing_time_ms', 'provider_id', 'provider_name',
+  'api_key', 'attempt_count', 'error_message', 'from_address', 'id', 'message_id', 'processing_time_ms', 'provider_id', 'provider_name',
   'provider_type', 'source', 'status', 'subject', 'timestamp', 'to_addresses',
 ];
 const DETAIL_KEYS = [...SUMMARY_KEYS, 'attachments', 'attempts', 'bcc', 'body_html', 'body_text', 'cc', 'headers', 'reply_to', 'tags'].sort();

@@ -110,3 +110,10 @@ export function postRaw(base: string, path: string, body: string | Buffer, heade
     const timer = setTimeout(() => req.end(body), bodyAfterMs);
   });
 }
+
+/** Creates an API key with the token; returns its secret and record. */
+export async function createKey(s: RunningServer, name: string, scope: 'send' | 'read' | 'admin', token = TOKEN): Promise<{ secret: string; key: any }> {
+  const r = await api(s.url, 'POST', '/api/keys', { name, scope }, auth(token));
+  if (r.status !== 201) throw new Error(`POST /api/keys answered ${r.status}: ${r.text}`);
+  return r.json;
+}

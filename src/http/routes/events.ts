@@ -33,6 +33,7 @@ export function eventRoutes(app: FastifyInstance, store: EmailStore): void {
   app.get(
     '/api/events',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'Live log events (text/event-stream): `event: log`, `data:` a log summary, one per new or changed record',

@@ -26,6 +26,7 @@ export const LogSummarySchema = Type.Object({
   error_message: Nullable(Type.String()),
   source: Type.Union([Type.Literal('api'), Type.Literal('smtp')]),
   attempt_count: Type.Integer(),
+  api_key: Type.Union([Type.String(), Type.Null()], { description: 'what submitted it: the API key\'s name, "AUTH_TOKEN", or null when no auth is configured' }),
 });
 
 const LogDetailSchema = Type.Composite([
@@ -50,6 +51,7 @@ const ListQuery = Type.Object({
   provider: Type.Optional(Type.String({ maxLength: 200, description: 'a provider id' })),
   q: Type.Optional(Type.String({ maxLength: 500, description: 'searches subject and addresses' })),
   source: Type.Optional(Type.String({ maxLength: 10 })),
+  api_key: Type.Optional(Type.String({ maxLength: 100, description: 'an API key name, or AUTH_TOKEN' })),
 });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -70,6 +72,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/logs',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'List logged emails, newest first',
@@ -78,21 +81,22 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
       },
     },
     async (req) => {
-      const { limit, offset, status, provider, q, source } = req.query;
-      const { logs, total } = await store.list({ limit, offset, status: status || undefined, provider: provider || undefined, q: q || undefined, source: source || undefined });
+      const { limit, offset, status, provider, q, source, api_key } = req.query;
+      const { logs, total } = await store.list({ limit, offset, status: status || undefined, provider: provider || undefined, q: q || undefined, source: source || undefined, apiKey: api_key || undefined });
       return { logs, total, limit, offset };
     },
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id',
-    { schema: { tags: ['logs'], summary: 'One email with its attempts', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
+    { config: { scope: 'read' }, schema: { tags: ['logs'], summary: 'One email with its attempts', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
     async (req) => (await store.get(req.params.id)) ?? Promise.reject(notFound()),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/raw',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'The email as RFC 5322 source (message/rfc822)',
@@ -111,6 +115,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.post<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/release',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['logs'],
         summary: 'Send a sandbox-captured email for real through the current routing (sandbox ignored)',
@@ -128,5 +133,5 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
     },
   );
 
-  app.get('/api/stats', { schema: { tags: ['logs'], summary: 'Totals, kept incrementally', response: { 200: StatsSchema } } }, () => store.stats());
+  app.get('/api/stats', { config: { scope: 'read' }, schema: { tags: ['logs'], summary: 'Totals, kept incrementally', response: { 200: StatsSchema } } }, () => store.stats());
 }

@@ -23,9 +23,14 @@ export interface DeliverOptions {
 }
 
 export class RoutingEngine {
+  /**
+   * `errorText` cleans every provider error before anyone sees it (attempt list, failures, observers): an API
+   * that echoes the key back must not put it into a response or the log, on the success path either.
+   */
   constructor(
     private readonly providerFor: (config: ProviderConfig) => Provider,
     private readonly observer: AttemptObserver = {},
+    private readonly errorText: (text: string) => string = (text) => text,
   ) {}
 
   async deliver(message: Message, plan: readonly ProviderConfig[], options: DeliverOptions = {}): Promise<DeliveryResult> {
@@ -34,7 +39,7 @@ export class RoutingEngine {
     for (const config of plan) {
       const startedAt = new Date();
       const t0 = performance.now();
-      const receipt = await this.attempt(config, message, options);
+      const receipt = this.cleaned(await this.attempt(config, message, options));
       const duration = Math.round((performance.now() - t0) * 100) / 100;
       this.observer.onAttempt?.(config, receipt, duration);
       attempts.push({
@@ -52,6 +57,10 @@ export class RoutingEngine {
       if (options.signal?.aborted) break;
     }
     return { attempts, failures };
+  }
+
+  private cleaned(receipt: Receipt): Receipt {
+    return receipt.successful ? receipt : { successful: false, error: { ...receipt.error, message: this.errorText(receipt.error.message) } };
   }
 
   private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {
@@ -86,5 +95,4 @@ export class RoutingEngine {
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }
-
 }

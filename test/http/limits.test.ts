@@ -34,10 +34,18 @@ test('408 when the headers do not arrive within HTTP_HEADERS_TIMEOUT_MS (the req
   assert.equal((await api(s.url, 'GET', '/api/health')).status, 200);
 });
 
-test('408 when the body does not arrive within HTTP_REQUEST_TIMEOUT_MS; nothing is stored', async (t) => {
+test('408 when the body does not arrive within HTTP_REQUEST_TIMEOUT_MS; nothing is stored; event streams are not cut', async (t) => {
   const s = await serverFor(t, { env: { SMTP_LISTEN_PORT: 'off', HTTP_REQUEST_TIMEOUT_MS: '1500' }, config: configOf([], { sandbox: true }) });
+  const stream = await openStream(s.url);
+  t.after(() => stream.req.destroy());
+  let events = '';
+  stream.res.on('data', (c) => (events += c));
   await assert408(s.port, 'POST /api/send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"from":', 'body cut short');
   assert.equal((await api(s.url, 'GET', '/api/logs')).json.total, 0);
+  // The stream opened before the stalled request is older than the timeout by now, and still delivers.
+  const sent = await api(s.url, 'POST', '/api/send', { from: 'a@example.com', to: ['b@example.org'], subject: 'late', body_text: 'x' });
+  assert.equal(sent.status, 200);
+  await waitFor(() => events.includes(`id: ${sent.json.log_id}`), 5000, 'the event on the old stream');
 });
 
 /** Opens an SSE stream; resolves once its status is known (the stream stays open while it is 200). */

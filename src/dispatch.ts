@@ -4,7 +4,6 @@ import type { Message } from './core/message.js';
 import type { ProviderConfig } from './core/provider.js';
 import type { ConfigStore } from './config/store.js';
 import type { AppConfig } from './config/types.js';
-import { collectSecrets, scrub } from './config/secrets.js';
 import { planAttempts, type Random } from './routing/strategies.js';
 import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
 import type { AttemptRecord, EmailStore, ProviderRef, Source } from './store/email-store.js';
@@ -97,9 +96,11 @@ export class Dispatcher {
     if (stored.status !== 'sandbox') return 'not_sandbox';
     const plan = this.plan(stored.message);
     if (!plan.length) return { kind: 'unavailable' };
-    // Claimed atomically: two concurrent releases cannot both send it.
-    if (!(await this.store.transition(logId, 'sandbox', 'sending'))) return 'not_sandbox';
-    return this.deliver(logId, stored.message, plan, t0);
+    // Claimed atomically: two concurrent releases cannot both send it. Like every send it gets a key providers
+    // deduplicate on, stored with the record so a retry after a crash reuses it.
+    const deliveryKey = randomUUID();
+    if (!(await this.store.transition(logId, 'sandbox', 'sending', { deliveryKey }))) return 'not_sandbox';
+    return this.deliver(logId, stored.message, plan, t0, deliveryKey);
   }
 
   /** Delivers an already-stored email through `plan` and records the outcome on its log record. */
@@ -125,13 +126,11 @@ export class Dispatcher {
     return { kind: 'failed', logId, processingTimeMs, ...failed };
   }
 
-  /** Failure details with any configured secret an API echoed back scrubbed out. */
+  /** Failure details (error text already cleaned of secrets by the engine). */
   describeFailure(result: DeliveryResult): { attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean } {
-    const secrets = collectSecrets(this.config.current());
-    const clean = (s: string) => scrub(s, secrets);
     return {
-      attempts: result.attempts.map((a) => (a.error ? { ...a, error: clean(a.error) } : a)),
-      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: clean(f.error.message) })),
+      attempts: result.attempts,
+      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: f.error.message })),
       transient: result.failures.some((f) => f.error.class === 'transient'),
     };
   }

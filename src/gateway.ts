@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './config/store.js';
-import { collectSecrets, scrub } from './config/secrets.js';
+import { cleanErrorText, collectSecrets, scrub } from './config/secrets.js';
 import type { EmailStore } from './store/email-store.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { Retention } from './store/retention.js';
@@ -44,12 +44,16 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     scrub: (text) => scrub(text, collectSecrets(config.current())),
   });
   const metrics = new Metrics(store, breaker, () => config.current().providers);
-  const engine = new RoutingEngine((c) => pool.get(c), {
-    onAttempt(provider, receipt, durationMs) {
-      breaker.onAttempt(provider, receipt);
-      metrics.onAttempt(provider, receipt, durationMs);
+  const engine = new RoutingEngine(
+    (c) => pool.get(c),
+    {
+      onAttempt(provider, receipt, durationMs) {
+        breaker.onAttempt(provider, receipt);
+        metrics.onAttempt(provider, receipt, durationMs);
+      },
     },
-  });
+    (text) => cleanErrorText(text, collectSecrets(config.current())),
+  );
   const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker);
   const idempotency = new IdempotencyStore(store.db);
   await idempotency.recoverInterrupted();
@@ -71,8 +75,10 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     credentials,
     keys,
     corsOrigins: settings.corsOrigins,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    headersTimeoutMs: settings.headersTimeoutMs,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store, settings.eventsMaxClients)],
   });
   return { app, dispatcher, credentials, services: [queue, retention] };
 }

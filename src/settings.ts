@@ -23,6 +23,12 @@ export interface Settings {
   readonly breakerCooldownMs: number;
   /** how long SIGTERM waits for in-flight sends */
   readonly shutdownGraceMs: number;
+  /** HTTP: the whole request (headers and body) must arrive within this (408 otherwise) */
+  readonly requestTimeoutMs: number;
+  /** HTTP: the request headers must arrive within this (408 otherwise) */
+  readonly headersTimeoutMs: number;
+  /** concurrent `GET /api/events` streams; one more is a 503 */
+  readonly eventsMaxClients: number;
 }
 
 export class SettingsError extends Error {}
@@ -63,5 +69,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     breakerThreshold: int(env, 'BREAKER_THRESHOLD', 3, 1),
     breakerCooldownMs: int(env, 'BREAKER_COOLDOWN_MS', 30_000, 0),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1),
+    headersTimeoutMs: int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1),
+    eventsMaxClients: int(env, 'EVENTS_MAX_CLIENTS', 100, 1),
   };
 }

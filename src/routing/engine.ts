@@ -24,9 +24,14 @@ export interface DeliverOptions {
 }
 
 export class RoutingEngine {
+  /**
+   * `errorText` cleans every provider error before anyone sees it (attempt list, failures, observers): an API
+   * that echoes the key back must not put it into a response or the log, on the success path either.
+   */
   constructor(
     private readonly providerFor: (config: ProviderConfig) => Provider,
     private readonly observer: AttemptObserver = {},
+    private readonly errorText: (text: string) => string = (text) => text,
   ) {}
 
   async deliver(message: Message, plan: readonly ProviderConfig[], options: DeliverOptions = {}): Promise<DeliveryResult> {
@@ -36,7 +41,7 @@ export class RoutingEngine {
       const startedAt = new Date();
       const t0 = performance.now();
       const refused = this.refusal(config, message);
-      const receipt = refused ?? (await this.attempt(config, message, options));
+      const receipt = refused ?? this.cleaned(await this.attempt(config, message, options));
       const duration = Math.round((performance.now() - t0) * 100) / 100;
       // A message the provider cannot take says nothing about the provider's health: no breaker, no metric.
       if (!refused) this.observer.onAttempt?.(config, receipt, duration);
@@ -67,6 +72,10 @@ export class RoutingEngine {
     }
     const failure = overRecipientLimit(provider.recipientLimit, message, config.name);
     return failure ? { successful: false, error: failure } : null;
+  }
+
+  private cleaned(receipt: Receipt): Receipt {
+    return receipt.successful ? receipt : { successful: false, error: { ...receipt.error, message: this.errorText(receipt.error.message) } };
   }
 
   private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {
@@ -101,5 +110,4 @@ export class RoutingEngine {
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }
-
 }

@@ -232,9 +232,10 @@ export class EmailStore extends EventEmitter {
     this.announce(id);
   }
 
-  /** Moves a record from one status to another only if it is still in the first; false otherwise. */
-  async transition(id: number, from: EmailStatus, to: EmailStatus): Promise<boolean> {
-    const changed = this.prepared('UPDATE emails SET status = ? WHERE id = ? AND status = ?').run(to, id, from).changes === 1;
+  /** Moves a record from one status to another only if it is still in the first (setting its delivery key when given); false otherwise. */
+  async transition(id: number, from: EmailStatus, to: EmailStatus, set: { readonly deliveryKey?: string } = {}): Promise<boolean> {
+    const changed =
+      this.prepared('UPDATE emails SET status = ?, delivery_key = coalesce(?, delivery_key) WHERE id = ? AND status = ?').run(to, set.deliveryKey ?? null, id, from).changes === 1;
     if (changed) this.announce(id);
     return changed;
   }

@@ -13,7 +13,7 @@ export const EMAIL = Object.freeze({ from: 'Sender <sender@example.com>', to: ['
 
 export const email = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...EMAIL, ...overrides });
 
-/** Long enough to be masked `re_…wxyz` style; unique per provider so a leak names its source. */
+/** Long enough to be masked `…wxyz` style; unique per provider so a leak names its source. */
 export const apiKey = (id: string) => `re_live_${id}_SECRET_9f8e7d6c5b4a`;
 
 export const resendEntry = (id: string, fake: HttpFake | string, extra: Record<string, unknown> = {}) => ({

@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../../core/provider.js';
 import type { ConfigStore } from '../../config/store.js';
 import { ConfigValidationError } from '../../config/store.js';
 import type { AppConfig, FieldError } from '../../config/types.js';
-import { keepStoredSecrets, maskConfig, maskProvider, rebindErrors } from '../../config/secrets.js';
+import { cleanErrorText, collectSecrets, keepStoredSecrets, maskConfig, maskProvider, rebindErrors, scrub } from '../../config/secrets.js';
 import { secretPolicyErrors } from '../../config/secret-policy.js';
 import { checkUnique, validateProvider, validateRouting } from '../../config/validate.js';
 import { providerDefinitions } from '../../providers/registry.js';
@@ -154,7 +154,10 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
     },
     async (req) => {
       const p = find(req.params.id);
-      return pool.get(p).verify(AbortSignal.timeout(p.timeout_ms ?? 10_000));
+      const result = await pool.get(p).verify(AbortSignal.timeout(p.timeout_ms ?? 10_000));
+      // What the provider answered goes back to the client: never with a secret in it.
+      const secrets = collectSecrets(config.current());
+      return { ...result, checked: scrub(result.checked, secrets), ...(result.error !== undefined && { error: cleanErrorText(result.error, secrets) }) };
     },
   );
 

@@ -13,7 +13,7 @@ import { partsOf } from '../smtp/parse.js';
  * A search walks at most this many of the newest matching records: the page and `total` both come from
  * them, so a term found in every record costs the same as a rare one. `total` is therefore capped here.
  */
-export const SEARCH_SCAN_CAP = 10_000;
+export const SEARCH_SCAN_CAP = 1_000;
 
 export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
 export type Source = 'api' | 'smtp';

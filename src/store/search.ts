@@ -5,14 +5,14 @@
 export const MAX_QUERY_LENGTH = 200;
 /** Terms beyond this are dropped: each is one more doclist to walk. */
 const MAX_TERMS = 16;
-/** A prefix shorter than this matches too many terms to merge cheaply; it is matched as a whole token. */
-const MIN_PREFIX = 3;
 /** Characters the unicode61 tokenizer keeps in tokens: a term without any is only punctuation. */
 const TOKEN_CHAR = /[\p{L}\p{N}]/u;
 
 /**
- * Whitespace-separated terms, each quoted (`"` doubled); the last one may be a prefix (`"ord"*`), so a
- * search box matches while typing. Undefined when nothing searchable is left (only punctuation).
+ * Whitespace-separated terms, each quoted (`"` doubled), ANDed. Whole tokens only: FTS5 answers a prefix
+ * query (`"ord"*`) by merging the doclists of every matching term before the first row, which at 1 M
+ * records is seconds for a common prefix — so there is no prefix matching. Undefined when nothing
+ * searchable is left (only punctuation).
  */
 export function toFtsQuery(q: string): string | undefined {
   const terms = q
@@ -21,12 +21,5 @@ export function toFtsQuery(q: string): string | undefined {
     .filter((t) => TOKEN_CHAR.test(t))
     .slice(0, MAX_TERMS);
   if (!terms.length) return undefined;
-  return terms
-    .map((t, i) => {
-      const quoted = `"${t.replace(/"/g, '""')}"`;
-      const last = i === terms.length - 1;
-      // A prefix only when the term is one plain token (`ord`, not `a.b`), long enough to be selective.
-      return last && t.length >= MIN_PREFIX && /^[\p{L}\p{N}]+$/u.test(t) ? `${quoted}*` : quoted;
-    })
-    .join(' ');
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' ');
 }

@@ -125,8 +125,8 @@ test('filters: status, provider id, q over subject and addresses, source; total 
   // Full-text search: words, not substrings; text with no letter or digit matches nothing.
   await check('?q=%25', []);
   await check('?q=_', []);
-  await check('?q=invo', ['invoice1', 'invoice2', 'sandbox1']);
-  await check('?q=sandboxed%20inv', ['sandbox1']);
+  await check('?q=invo', []);
+  await check('?q=sandboxed%20invoice', ['sandbox1']);
   await check('?q=Invoice%20OR%20note', []);
   await check('?q=subject%3Ainvoice', []);
   await check('?source=api', Object.keys(ids));

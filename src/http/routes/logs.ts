@@ -49,7 +49,7 @@ const ListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
   status: Type.Optional(Type.String({ maxLength: 20 })),
   provider: Type.Optional(Type.String({ maxLength: 200, description: 'a provider id' })),
-  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: 'full-text search over subject and addresses (terms ANDed, the last one also as a prefix); total counts at most the newest 10 000 matches' })),
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: 'full-text search over subject and addresses (whole words, ANDed); total counts at most the newest 1 000 matches' })),
   source: Type.Optional(Type.String({ maxLength: 10 })),
 });
 

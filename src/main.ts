@@ -59,7 +59,8 @@ export async function start(settings: Settings) {
   const services: Service[] = [...gatewayServices];
   if (settings.smtpPort !== null) {
     const { host, smtpPort: port, smtpMaxBytes: maxBytes, smtpTlsCert: tlsCert, smtpTlsKey: tlsKey, shutdownGraceMs: graceMs } = settings;
-    services.push(createSmtpIngress({ host, port, maxBytes, credentials, tlsCert, tlsKey, graceMs, dispatcher, logger, die }));
+    const limits = { maxClients: settings.smtpMaxClients, maxRecipients: settings.smtpMaxRecipients, idleTimeoutMs: settings.smtpIdleTimeoutMs };
+    services.push(createSmtpIngress({ host, port, maxBytes, credentials, tlsCert, tlsKey, graceMs, ...limits, dispatcher, logger, die }));
   }
   for (const service of services) await service.start();
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Dispatcher } from '../dispatch.js';
 import { allows, hashSecret, principalName, type Credentials, type Principal } from '../auth/credentials.js';
+import { IntakeSlots } from './intake-slots.js';
 import { parseSmtpMessage } from './parse.js';
 import { INTERNAL_ERROR_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
 
@@ -25,8 +26,14 @@ export interface SmtpIngressOptions {
   readonly die: (message: string) => never;
   /** how long stop() lets sessions in the middle of a message finish; default 10 s */
   readonly graceMs?: number;
-  /** concurrent sessions beyond this get 421; default 1000 */
+  /** concurrent sessions beyond this get 421; default 100 */
   readonly maxClients?: number;
+  /** RCPT TO beyond this per message get 452; default 100 */
+  readonly maxRecipients?: number;
+  /** a session silent this long is closed; default 60 s */
+  readonly idleTimeoutMs?: number;
+  /** messages past 1 MiB received at once; the others wait, paused; default 4 */
+  readonly largeMessageSlots?: number;
 }
 
 export interface SmtpIngress {
@@ -50,6 +57,9 @@ interface SessionUser {
 }
 
 const REVOKED_REPLY: SmtpReply = { code: 535, text: 'Authentication failed: this API key has been revoked' };
+
+/** Past this size a message being received needs one of the large-message slots. */
+const LARGE_MESSAGE_BYTES = 1024 * 1024;
 
 const smtpError = (r: SmtpReply) => Object.assign(new Error(r.text), { responseCode: r.code });
 
@@ -75,6 +85,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
   let bound: number | null = null;
   let stopping = false;
   let tls: { cert: Buffer; key: Buffer } | undefined;
+  const slots = new IntakeSlots(o.largeMessageSlots ?? 4);
 
   /** After a message is answered during shutdown, the session is told so and closed. */
   const closeIfStopping = (sessionId: string) => {
@@ -104,30 +115,57 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     busy.add(session.id);
+    // The message is held once: its chunks, joined into one Buffer at the end (the stored raw source).
     const chunks: Buffer[] = [];
     let length = 0;
+    let release: (() => void) | undefined;
+    let waiting = false;
+    let finished = false;
+    const finish = () => {
+      finished = true;
+      busy.delete(session.id);
+      release?.();
+    };
     stream.on('data', (chunk: Buffer) => {
       // Past the limit nothing more is kept: the rest is only drained so the client gets its 552.
       if (stream.sizeExceeded || length + chunk.length > o.maxBytes) return;
       chunks.push(chunk);
       length += chunk.length;
+      if (length > LARGE_MESSAGE_BYTES && !release && !waiting) {
+        waiting = true;
+        stream.pause();
+        void slots.acquire().then((r) => {
+          waiting = false;
+          release = r;
+          if (finished) r();
+          else stream.resume();
+        });
+      }
     });
     // The client went away before the final dot: nothing was accepted, so nothing is stored or logged.
-    stream.once('error', () => busy.delete(session.id));
+    stream.once('error', finish);
     stream.once('end', () => {
       const answer = (r: SmtpReply) => {
-        busy.delete(session.id);
+        finish();
         if (r.code < 400) callback(null, r.text);
         else callback(smtpError(r));
         setImmediate(closeIfStopping, session.id);
       };
       if (stream.sizeExceeded || stream.byteLength > o.maxBytes) return answer(TOO_BIG_REPLY(o.maxBytes));
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      chunks.length = 0;
       handleMessage(raw, session).then(answer, (err) => {
         log.error({ err, session: session.id }, 'SMTP message could not be handled');
         answer(INTERNAL_ERROR_REPLY);
       });
     });
+  }
+
+  const maxRecipients = o.maxRecipients ?? 100;
+  function onRcptTo(...[, session, callback]: Parameters<NonNullable<SMTPServerOptions['onRcptTo']>>): void {
+    // 452 (not 552): the client keeps the recipients accepted so far and sends the rest in another transaction (RFC 5321 4.5.3.1.10).
+    if (session.envelope.rcptTo.length >= maxRecipients) return callback(smtpError({ code: 452, text: `Too many recipients: at most ${maxRecipients} per message` }));
+    callback();
   }
 
   function onAuth(...[auth, session, callback]: Parameters<NonNullable<SMTPServerOptions['onAuth']>>): void {
@@ -166,10 +204,12 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
         disabledCommands: [...(tls ? [] : ['STARTTLS']), ...(auth ? [] : ['AUTH'])],
         ...(tls ?? {}),
         disableReverseLookup: true,
-        maxClients: o.maxClients ?? 1000,
+        maxClients: o.maxClients ?? 100,
+        socketTimeout: o.idleTimeoutMs ?? 60_000,
         closeTimeout: graceMs,
         logger: false,
         onAuth: auth ? onAuth : undefined,
+        onRcptTo,
         onData,
       };
       try {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EmailStore } from '../../store/email-store.js';
+import { MAX_QUERY_LENGTH } from '../../store/search.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { toRfc822 } from '../../core/rfc822.js';
 import { AttemptSchema, ErrorBody } from '../schemas.js';
@@ -49,7 +50,7 @@ const ListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
   status: Type.Optional(Type.String({ maxLength: 20 })),
   provider: Type.Optional(Type.String({ maxLength: 200, description: 'a provider id' })),
-  q: Type.Optional(Type.String({ maxLength: 500, description: 'searches subject and addresses' })),
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: 'full-text search over subject and addresses (whole words, ANDed); total counts at most the newest 1 000 matches' })),
   source: Type.Optional(Type.String({ maxLength: 10 })),
   api_key: Type.Optional(Type.String({ maxLength: 100, description: 'an API key name, or AUTH_TOKEN' })),
 });

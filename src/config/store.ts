@@ -101,9 +101,13 @@ export class ConfigStore {
 
   /**
    * Applies `change` to the current config and writes it. Writes are serialized; `replace` (PUT /api/config)
-   * is the only change allowed while the file on disk is broken.
+   * is the only change allowed while the file on disk is broken. `check` sees the validated result and may
+   * refuse it.
    */
-  update(change: (current: AppConfig) => AppConfig, { replace = false } = {}): Promise<AppConfig> {
+  update(
+    change: (current: AppConfig) => AppConfig,
+    { replace = false, check }: { replace?: boolean; check?: (next: AppConfig, current: AppConfig) => FieldError[] } = {},
+  ): Promise<AppConfig> {
     const run = this.queue.then(() => {
       const base = this.current();
       if (this.error && !replace) {
@@ -112,6 +116,9 @@ export class ConfigStore {
       const next = change(base);
       const { config, errors } = validateConfig({ ...next, version: base.version + 1 });
       if (!config) throw new ConfigValidationError(errors);
+      // Rules for writes only (secret binding): the file on disk is checked again where providers are built.
+      const refused = check?.(config, base) ?? [];
+      if (refused.length) throw new ConfigValidationError(refused);
       this.writeFile(config);
       return config;
     });
@@ -155,7 +162,10 @@ export class ConfigStore {
     return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
   }
 
-  /** temp file + fsync + rename: a reader sees the old file or the new one, never half of one. */
+  /**
+   * temp file + fsync + rename + fsync of the directory: a reader sees the old file or the new one, never half
+   * of one, and once this returns the rename itself survives a power cut.
+   */
   private writeFile(config: AppConfig): void {
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w', 0o600);
@@ -166,8 +176,23 @@ export class ConfigStore {
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+    syncDirectory(dirname(this.path));
     this.config = config;
     this.error = null;
     this.signature = this.statSignature();
+  }
+}
+
+/** The rename is an entry in the directory: durable only once the directory is synced too. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (err) {
+    // Some file systems cannot sync a directory (EINVAL/EISDIR/EPERM); the write itself has succeeded.
+    if (!['EINVAL', 'EISDIR', 'EPERM', 'EACCES', 'ENOTSUP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -2,6 +2,7 @@
 import type { Message } from './message.js';
 import type { Receipt } from './receipt.js';
 import type { HttpClient } from './http-client.js';
+import type { RecipientLimit } from './recipient-limit.js';
 
 export interface SendOptions {
   /** aborted when the attempt times out or the process shuts down */
@@ -22,11 +23,15 @@ export interface Provider {
   readonly id: string;
   readonly name: string;
   readonly type: string;
+  /** sends an SMTP message's raw source as it is, so it never needs the body parts derived from it */
+  readonly relaysRaw?: boolean;
   send(message: Message, options: SendOptions): Promise<Receipt>;
   /** credentials/connectivity check that sends nothing */
   verify(signal: AbortSignal): Promise<VerifyResult>;
   /** release pooled connections */
   close?(): void;
+  /** the API's recipient cap (from the definition); the engine refuses a bigger message before calling send */
+  readonly recipientLimit?: RecipientLimit;
 }
 
 /** A field of a provider type's config, as forms and validation see it. */
@@ -66,5 +71,7 @@ export interface ProviderDefinition {
   /** default `base_url` for HTTP APIs; absent for SMTP types */
   readonly defaultBaseUrl?: string;
   readonly fields: readonly FieldSpec[];
+  /** how many recipients one message may have (PROVIDERS.md); absent = no documented cap */
+  readonly recipientLimit?: RecipientLimit;
   create(config: ProviderConfig, context: ProviderContext): Provider;
 }

@@ -5,6 +5,8 @@ import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/rece
 import { requestWritten, withAttempt } from '../core/http-client.js';
 import type { OnUncertain } from '../config/types.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
+import { overRecipientLimit } from '../core/recipient-limit.js';
+import { withParts } from '../smtp/parse.js';
 import type { AttemptRecord } from '../store/email-store.js';
 
 export interface AttemptObserver {
@@ -29,20 +31,31 @@ export interface DeliverOptions {
 }
 
 export class RoutingEngine {
+  /**
+   * `errorText` cleans every provider error before anyone sees it (attempt list, failures, observers): an API
+   * that echoes the key back must not put it into a response or the log, on the success path either.
+   */
   constructor(
     private readonly providerFor: (config: ProviderConfig) => Provider,
     private readonly observer: AttemptObserver = {},
+    private readonly errorText: (text: string) => string = (text) => text,
   ) {}
 
   async deliver(message: Message, plan: readonly ProviderConfig[], options: DeliverOptions = {}): Promise<DeliveryResult> {
     const attempts: AttemptRecord[] = [];
     const failures: DeliveryResult['failures'] = [];
+    // An SMTP message carries only its raw source: its parts are derived once, and only if a provider
+    // that cannot relay the raw bytes is tried.
+    let parts: Promise<Message> | undefined;
+    const messageFor = (p: Provider) => (message.raw && !p.relaysRaw ? (parts ??= withParts(message)) : message);
     for (const config of plan) {
       const startedAt = new Date();
       const t0 = performance.now();
-      const receipt = await this.attempt(config, message, options);
+      const refused = this.refusal(config, message);
+      const receipt = refused ?? this.cleaned(await this.attempt(config, messageFor, options));
       const duration = Math.round((performance.now() - t0) * 100) / 100;
-      this.observer.onAttempt?.(config, receipt, duration);
+      // A message the provider cannot take says nothing about the provider's health: no breaker, no metric.
+      if (!refused) this.observer.onAttempt?.(config, receipt, duration);
       attempts.push({
         provider_id: config.id,
         provider_name: config.name,
@@ -62,7 +75,23 @@ export class RoutingEngine {
     return { attempts, failures };
   }
 
-  private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {
+  /** A failure known before any request: the message has more recipients than this provider's API takes. */
+  private refusal(config: ProviderConfig, message: Message): Receipt | null {
+    let provider: Provider;
+    try {
+      provider = this.providerFor(config);
+    } catch {
+      return null; // attempt() reports it
+    }
+    const failure = overRecipientLimit(provider.recipientLimit, message, config.name);
+    return failure ? { successful: false, error: failure } : null;
+  }
+
+  private cleaned(receipt: Receipt): Receipt {
+    return receipt.successful ? receipt : { successful: false, error: { ...receipt.error, message: this.errorText(receipt.error.message) } };
+  }
+
+  private async attempt(config: ProviderConfig, messageFor: (p: Provider) => Message | Promise<Message>, options: DeliverOptions): Promise<Receipt> {
     // One controller per attempt, fed by its timer and the caller's signal. (AbortSignal.any would tie
     // every attempt's signal to the long-lived shutdown signal, which Node 20 keeps alive with it.)
     const controller = new AbortController();
@@ -77,16 +106,17 @@ export class RoutingEngine {
     if (outer?.aborted) onOuterAbort();
     else outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      return uncertainIfWritten(await this.run(config, message, options, signal, () => timedOut), signal);
+      return uncertainIfWritten(await this.run(config, messageFor, options, signal, () => timedOut), signal);
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }
 
-  private async run(config: ProviderConfig, message: Message, options: DeliverOptions, signal: AbortSignal, timedOut: () => boolean): Promise<Receipt> {
+  private async run(config: ProviderConfig, messageFor: (p: Provider) => Message | Promise<Message>, options: DeliverOptions, signal: AbortSignal, timedOut: () => boolean): Promise<Receipt> {
     try {
       const provider = this.providerFor(config);
+      const message = await messageFor(provider);
       // A provider that ignores its signal still cannot hold the attempt past the timeout.
       return await new Promise<Receipt>((resolve, reject) => {
         const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timedOut()) });

@@ -6,6 +6,14 @@ import { formatAddress, type Message } from '../core/message.js';
 import type { ErrorClass } from '../core/receipt.js';
 import type { Db } from './sqlite.js';
 import { GroupCommit } from './group-commit.js';
+import { toFtsQuery } from './search.js';
+import { partsOf } from '../smtp/parse.js';
+
+/**
+ * A search walks at most this many of the newest matching records: the page and `total` both come from
+ * them, so a term found in every record costs the same as a rare one. `total` is therefore capped here.
+ */
+export const SEARCH_SCAN_CAP = 1_000;
 
 export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
 export type Source = 'api' | 'smtp';
@@ -29,6 +37,8 @@ export interface AttemptRecord {
 
 export interface NewEmail {
   readonly source: Source;
+  /** the credential that submitted it (key name or "AUTH_TOKEN"); null without auth */
+  readonly apiKey?: string | null;
   readonly status: EmailStatus;
   readonly message: Message;
   readonly idempotencyKey?: string;
@@ -84,6 +94,7 @@ export interface LogSummary {
   attempt_count: number;
   /** the latest of delivered/deferred/bounced/complained/rejected by the provider's occurred_at */
   delivery_status: string | null;
+  api_key: string | null;
 }
 
 export interface LogDetail extends LogSummary {
@@ -107,6 +118,7 @@ export interface LogFilter {
   readonly q?: string;
   readonly source?: string;
   readonly delivery_status?: string;
+  readonly apiKey?: string;
 }
 
 export interface Stats {
@@ -120,7 +132,7 @@ export interface Stats {
 }
 
 const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count, delivery_status`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, api_key, delivery_status`;
 
 interface SummaryRow {
   id: number;
@@ -138,6 +150,7 @@ interface SummaryRow {
   source: Source;
   attempt_count: number;
   delivery_status: string | null;
+  api_key: string | null;
 }
 
 const toSummary = (r: SummaryRow): LogSummary => ({
@@ -156,10 +169,15 @@ const toSummary = (r: SummaryRow): LogSummary => ({
   source: r.source,
   attempt_count: r.attempt_count,
   delivery_status: r.delivery_status,
+  api_key: r.api_key,
 });
 
-/** A Message as stored: everything but the raw source, which has its own column. */
-const serializeMessage = (m: Message): string => JSON.stringify({ ...m, raw: undefined });
+/**
+ * A Message as stored: everything but the raw source, which has its own column. With a raw source the
+ * body parts are not stored again (as JSON and base64): readers derive them from it (`partsOf`).
+ */
+const serializeMessage = (m: Message): string =>
+  JSON.stringify(m.raw ? { ...m, raw: undefined, text: undefined, html: undefined, attachments: [] } : m);
 
 export function deserializeMessage(json: string, raw: Buffer | null): Message {
   const m = JSON.parse(json) as Message;
@@ -169,6 +187,7 @@ export function deserializeMessage(json: string, raw: Buffer | null): Message {
 export class EmailStore extends EventEmitter {
   private readonly statements = new Map<string, Statement>();
   private readonly insertEmail: Statement;
+  private readonly insertSearch: Statement;
   private readonly insertAttempt: Statement;
   private readonly updateOutcome: Statement;
   private readonly selectSummary: Statement;
@@ -178,8 +197,9 @@ export class EmailStore extends EventEmitter {
     super();
     this.writes = new GroupCommit(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, suppressed)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, api_key, suppressed)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertSearch = db.prepare('INSERT INTO emails_fts(rowid, subject, addresses) VALUES (?, ?, ?)');
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -207,10 +227,16 @@ export class EmailStore extends EventEmitter {
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
-      e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
+      e.apiKey ?? null,
     ];
-    const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
-    this.emit('status', e.status, null, id);
+    // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
+    const addresses = `${row[3]} ${row[4]}`;
+    const id = await this.writes.run(() => {
+      const id = Number(this.insertEmail.run(...row).lastInsertRowid);
+      this.insertSearch.run(id, m.subject, addresses);
+      return id;
+    });
+    this.emit('status', e.status, null);
     this.announce(id);
     return id;
   }
@@ -241,9 +267,10 @@ export class EmailStore extends EventEmitter {
     this.announce(id);
   }
 
-  /** Moves a record from one status to another only if it is still in the first; false otherwise. */
-  async transition(id: number, from: EmailStatus, to: EmailStatus): Promise<boolean> {
-    const changed = this.prepared('UPDATE emails SET status = ? WHERE id = ? AND status = ?').run(to, id, from).changes === 1;
+  /** Moves a record from one status to another only if it is still in the first (setting its delivery key when given); false otherwise. */
+  async transition(id: number, from: EmailStatus, to: EmailStatus, set: { readonly deliveryKey?: string } = {}): Promise<boolean> {
+    const changed =
+      this.prepared('UPDATE emails SET status = ?, delivery_key = coalesce(?, delivery_key) WHERE id = ? AND status = ?').run(to, set.deliveryKey ?? null, id, from).changes === 1;
     if (changed) this.announce(id);
     return changed;
   }
@@ -290,11 +317,12 @@ export class EmailStore extends EventEmitter {
   }
 
   async get(id: number): Promise<LogDetail | undefined> {
-    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message, suppressed FROM emails WHERE id = ?`).get(id) as
-      | (SummaryRow & { message: string; suppressed: string | null })
+    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message, raw, suppressed FROM emails WHERE id = ?`).get(id) as
+      | (SummaryRow & { message: string; raw: Buffer | null; suppressed: string | null })
       | undefined;
     if (!row) return undefined;
-    const m = JSON.parse(row.message) as Message;
+    const stored = JSON.parse(row.message) as Message;
+    const m = row.raw ? { ...stored, ...(await partsOf(row.raw, false)) } : stored;
     const attempts = (this.prepared(`SELECT provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class
       FROM attempts WHERE email_id = ? ORDER BY id`).all(id) as (Omit<AttemptRecord, 'ok'> & { ok: number })[]).map((a) => ({ ...a, ok: a.ok === 1 }));
     return {
@@ -323,15 +351,18 @@ export class EmailStore extends EventEmitter {
   async list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (f.q !== undefined && f.q !== '') {
+      const match = toFtsQuery(f.q);
+      if (match === undefined) return { logs: [], total: 0 };
+      // The newest SEARCH_SCAN_CAP matches, straight from the index in rowid order: bounded whatever the text.
+      where.push(`id IN (SELECT rowid FROM emails_fts WHERE emails_fts MATCH ? ORDER BY rowid DESC LIMIT ${SEARCH_SCAN_CAP})`);
+      args.push(match);
+    }
     if (f.status) where.push('status = ?'), args.push(f.status);
     if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
     if (f.source) where.push('source = ?'), args.push(f.source);
+    if (f.apiKey) where.push('api_key = ?'), args.push(f.apiKey);
     if (f.delivery_status) where.push('delivery_status = ?'), args.push(f.delivery_status);
-    if (f.q) {
-      const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
-      where.push(`(subject LIKE ? ESCAPE '\\' OR from_address LIKE ? ESCAPE '\\' OR to_addresses LIKE ? ESCAPE '\\')`);
-      args.push(like, like, like);
-    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
       ...args,
@@ -341,9 +372,9 @@ export class EmailStore extends EventEmitter {
     return { logs: rows.map(toSummary), total: this.count(f, clause, args) };
   }
 
-  /** Counters answer the unfiltered and status-only totals without a scan. */
+  /** Counters answer the unfiltered and status-only totals without a scan; a search counts within its cap. */
   private count(f: LogFilter, clause: string, args: unknown[]): number {
-    if (!f.provider && !f.source && !f.q && !f.delivery_status) return this.counter(f.status ? `status:${f.status}` : 'total');
+    if (!f.provider && !f.source && !f.q && !f.apiKey && !f.delivery_status) return this.counter(f.status ? `status:${f.status}` : 'total');
     return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
   }
 

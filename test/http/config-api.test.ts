@@ -23,8 +23,9 @@ test('first start: config.json created with defaults; env pre-seeds providers as
 
   const cfg = await api(s.url, 'GET', '/api/config');
   assert.equal(cfg.json.providers[0].api_key, 'env:RESEND_API_KEY');
-  // Point the seeded provider at the fake: the key is read from the environment when sending.
-  const put = await api(s.url, 'PUT', '/api/config/providers/resend', { base_url: fake.url, weight: 100 });
+  // Point the seeded provider at the fake (a move: the secret is sent again, as the same reference); the key
+  // is read from the environment when sending.
+  const put = await api(s.url, 'PUT', '/api/config/providers/resend', { base_url: fake.url, weight: 100, api_key: 'env:RESEND_API_KEY' });
   assert.equal(put.status, 200, put.text);
   assert.equal((await api(s.url, 'PUT', '/api/config/providers/smtp', { enabled: false })).status, 200);
   const r = await send(s, EMAIL);
@@ -32,13 +33,24 @@ test('first start: config.json created with defaults; env pre-seeds providers as
   assert.equal(fake.requests[0].headers.authorization, 'Bearer re_env_only_secret_77');
 });
 
-test('no config.json and no env: an empty config; GET /api/config, health and 503 on send', async (t) => {
+test('no config.json and no env: no providers and sandbox on, so the first send is captured; turned off, 503', async (t) => {
   const s = await serverFor(t);
-  assert.deepEqual(onDisk(s.configPath), { providers: [], routing: { mode: 'smart', sandbox: false, rules: [] }, version: 1 });
+  assert.deepEqual(onDisk(s.configPath), { providers: [], routing: { mode: 'smart', sandbox: true, rules: [] }, version: 1 });
+  const first = await send(s, EMAIL);
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.status, 'sandbox');
+  assert.equal((await api(s.url, 'POST', '/api/config/routing', { sandbox: false })).status, 200);
   const h = await api(s.url, 'GET', '/api/health');
   assert.deepEqual(Object.keys(h.json).sort(), ['config_error', 'db_connected', 'status', 'timestamp', 'version']);
   assert.deepEqual([h.json.status, h.json.db_connected, h.json.config_error], ['ok', true, null]);
   assert.equal((await send(s, EMAIL)).status, 503);
+});
+
+test('an existing config.json without providers and sandbox off is never changed on start', async (t) => {
+  const config = configOf([]);
+  const s = await serverFor(t, { config });
+  assert.equal((await send(s, EMAIL)).status, 503);
+  assert.deepEqual(onDisk(s.configPath), config);
 });
 
 test('a hand edit of config.json applies to the next request, without a restart', async (t) => {
@@ -91,7 +103,7 @@ test('a broken hand edit: never overwritten, shown by /api/health, last good con
   const replaced = await api(s.url, 'PUT', '/api/config', configOf([resendEntry('main', fake, { weight: 60 })], { sandbox: false }));
   assert.equal(replaced.status, 200, replaced.text);
   assert.equal(replaced.json.version, 2);
-  assert.equal(replaced.json.providers[0].api_key, 're_…5b4a');
+  assert.equal(replaced.json.providers[0].api_key, '…5b4a');
   assert.equal((await api(s.url, 'GET', '/api/health')).json.config_error, null);
   assert.equal(onDisk(s.configPath).providers[0].weight, 60);
   assert.equal((await api(s.url, 'POST', '/api/config/routing', { mode: 'manual' })).status, 200);
@@ -119,14 +131,14 @@ test('provider CRUD: 201/200 with the provider masked, 404 for unknown ids, 422 
   assert.deepEqual(Object.keys(added.json).sort(), ['message', 'provider']);
   const id = added.json.provider.id;
   assert.match(id, /^resend-/);
-  assert.equal(added.json.provider.api_key, 're_…3456');
+  assert.equal(added.json.provider.api_key, '…3456');
   assert.deepEqual([added.json.provider.enabled, added.json.provider.weight], [true, 100]);
   assert.equal(version(), 2);
   assert.equal(onDisk(s.configPath).providers[0].api_key, 're_created_key_abcdef123456');
 
   const updated = await api(s.url, 'PUT', `/api/config/providers/${id}`, { weight: 40, name: 'Renamed' });
   assert.equal(updated.status, 200, updated.text);
-  assert.deepEqual([updated.json.provider.weight, updated.json.provider.name, updated.json.provider.api_key], [40, 'Renamed', 're_…3456']);
+  assert.deepEqual([updated.json.provider.weight, updated.json.provider.name, updated.json.provider.api_key], [40, 'Renamed', '…3456']);
   assert.equal(version(), 3);
 
   const bad = await api(s.url, 'POST', '/api/config/providers', { name: 'S', type: 'custom_smtp', smtp_host: 'h', smtp_port: 465, smtp_use_tls: true, smtp_use_ssl: true });
@@ -193,13 +205,13 @@ test('secrets: masked in every answer, the mask sent back keeps the stored value
   };
 
   const cfg = await call('GET', '/api/config');
-  assert.deepEqual(cfg.json.providers.map((p: any) => p.api_key ?? p.smtp_password), ['re_…5b4a', 'mt_…4d5e', 'smt…6789']);
+  assert.deepEqual(cfg.json.providers.map((p: any) => p.api_key ?? p.smtp_password), ['…5b4a', '…4d5e', '…6789']);
 
   // The dashboard's edit form sends back what it was shown: the masked provider, with one change.
   const shown = cfg.json.providers[0];
   const put = await call('PUT', '/api/config/providers/r', { ...shown, weight: 90 });
   assert.equal(put.status, 200, put.text);
-  assert.equal(put.json.provider.api_key, 're_…5b4a');
+  assert.equal(put.json.provider.api_key, '…5b4a');
   const r1 = await send(s, EMAIL);
   assert.equal(r1.status, 200, r1.text);
   assert.equal(fake.requests.at(-1)!.headers.authorization, `Bearer ${apiKey('r')}`);

@@ -13,6 +13,8 @@ import { renderRouting } from './page-routing';
 import { renderSend } from './page-send';
 import { renderSuppressions } from './page-suppressions';
 import { renderWebhooks } from './page-webhooks';
+import { renderKeys } from './page-keys';
+import { refreshAccess, startAccess } from './access';
 import { render, startRouter, type Route } from './router';
 import { buildShell } from './shell';
 import { onTokenChange } from './token';
@@ -26,6 +28,7 @@ const ROUTES: readonly Route[] = [
   { pattern: 'send', title: 'Test Send', nav: 'send', render: renderSend },
   { pattern: 'suppressions', title: 'Suppressions', nav: 'suppressions', render: renderSuppressions },
   { pattern: 'webhooks', title: 'Webhooks', nav: 'webhooks', render: renderWebhooks },
+  { pattern: 'keys', title: 'API keys', nav: 'keys', render: renderKeys },
 ];
 
 const shell = buildShell(document.getElementById('app')!);
@@ -33,7 +36,8 @@ installAuth();
 startHealth(shell.banners);
 startEvents();
 void loadConfig().catch(() => {});
-startRouter(shell.content, ROUTES, (route) => shell.setPage(route.title, route.nav));
+// The page is drawn once it is known what the credential may do (read-only for a `read` key).
+void startAccess().finally(() => startRouter(shell.content, ROUTES, (route) => shell.setPage(route.title, route.nav)));
 
 // The stream coming back means the server is back: clear an "API unreachable" banner now.
 let streamWasDown = false;
@@ -46,5 +50,5 @@ onStreamStatus((s) => {
 onTokenChange(() => {
   void loadConfig().catch(() => {});
   void checkHealth();
-  render();
+  void refreshAccess().finally(render);
 });

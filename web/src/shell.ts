@@ -19,6 +19,7 @@ const NAV = [
   { id: 'send', href: '#/send', label: 'Test Send', short: 'Send', icon: ICONS.send },
   { id: 'suppressions', href: '#/suppressions', label: 'Suppressions', short: 'Blocked', icon: ICONS.ban },
   { id: 'webhooks', href: '#/webhooks', label: 'Webhooks', short: 'Hooks', icon: ICONS.hook },
+  { id: 'keys', href: '#/keys', label: 'API keys', short: 'Keys', icon: ICONS.shield },
 ] as const;
 
 const LIVE_TEXT: Record<StreamStatus, string> = {

@@ -20,6 +20,8 @@ export interface LogSummary {
   readonly attempt_count: number;
   /** the latest delivered/deferred/bounced/complained/rejected provider event, or null */
   readonly delivery_status?: string | null;
+  /** what submitted it: an API key's name, "AUTH_TOKEN", or null without auth */
+  readonly api_key?: string | null;
 }
 
 /** A provider delivery event (SPEC section 12). */
@@ -57,6 +59,15 @@ export interface WebhookAttempt {
   readonly duration_ms: number;
   readonly error: string | null;
   readonly outcome: 'delivered' | 'retrying' | 'failed';
+}
+
+export interface ApiKey {
+  readonly id: number;
+  readonly name: string;
+  readonly scope: 'send' | 'read' | 'admin';
+  readonly prefix: string;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
 }
 
 export interface Attempt {

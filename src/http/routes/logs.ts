@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EmailStore } from '../../store/email-store.js';
+import { MAX_QUERY_LENGTH } from '../../store/search.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { toRfc822 } from '../../core/rfc822.js';
 import type { DeliveryEvents } from '../../store/delivery-events.js';
@@ -29,6 +30,7 @@ export const LogSummarySchema = Type.Object({
   source: Type.Union([Type.Literal('api'), Type.Literal('smtp')]),
   attempt_count: Type.Integer(),
   delivery_status: Type.Union([...DELIVERY_STATUSES.map((s) => Type.Literal(s)), Type.Null()]),
+  api_key: Type.Union([Type.String(), Type.Null()], { description: 'what submitted it: the API key\'s name, "AUTH_TOKEN", or null when no auth is configured' }),
 });
 
 const LogDetailSchema = Type.Composite([
@@ -53,9 +55,10 @@ const ListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
   status: Type.Optional(Type.String({ maxLength: 20 })),
   provider: Type.Optional(Type.String({ maxLength: 200, description: 'a provider id' })),
-  q: Type.Optional(Type.String({ maxLength: 500, description: 'searches subject and addresses' })),
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: 'full-text search over subject and addresses (whole words, ANDed); total counts at most the newest 1 000 matches' })),
   source: Type.Optional(Type.String({ maxLength: 10 })),
   delivery_status: Type.Optional(Type.String({ maxLength: 20, description: 'delivered, deferred, bounced, complained or rejected' })),
+  api_key: Type.Optional(Type.String({ maxLength: 100, description: 'an API key name, or AUTH_TOKEN' })),
 });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -76,6 +79,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/logs',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'List logged emails, newest first',
@@ -84,7 +88,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
       },
     },
     async (req) => {
-      const { limit, offset, status, provider, q, source, delivery_status } = req.query;
+      const { limit, offset, status, provider, q, source, api_key, delivery_status } = req.query;
       const { logs, total } = await store.list({
         limit,
         offset,
@@ -92,6 +96,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
         provider: provider || undefined,
         q: q || undefined,
         source: source || undefined,
+        apiKey: api_key || undefined,
         delivery_status: delivery_status || undefined,
       });
       return { logs, total, limit, offset };
@@ -100,7 +105,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id',
-    { schema: { tags: ['logs'], summary: 'One email with its attempts and delivery events', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
+    { config: { scope: 'read' }, schema: { tags: ['logs'], summary: 'One email with its attempts and delivery events', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
     async (req) => {
       const detail = await store.get(req.params.id);
       if (!detail) throw notFound();
@@ -111,6 +116,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/raw',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'The email as RFC 5322 source (message/rfc822)',
@@ -129,6 +135,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.post<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/release',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['logs'],
         summary: 'Send a sandbox-captured email for real through the current routing (sandbox ignored)',
@@ -146,5 +153,5 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
     },
   );
 
-  app.get('/api/stats', { schema: { tags: ['logs'], summary: 'Totals, kept incrementally', response: { 200: StatsSchema } } }, () => store.stats());
+  app.get('/api/stats', { config: { scope: 'read' }, schema: { tags: ['logs'], summary: 'Totals, kept incrementally', response: { 200: StatsSchema } } }, () => store.stats());
 }

@@ -32,6 +32,7 @@ export function suppressionRoutes(app: FastifyInstance, suppressions: Suppressio
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/suppressions',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['suppressions'],
         summary: 'Suppressed addresses, newest first',
@@ -45,6 +46,7 @@ export function suppressionRoutes(app: FastifyInstance, suppressions: Suppressio
   app.post<{ Body: Static<typeof AddBody> }>(
     '/api/suppressions',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['suppressions'],
         summary: 'Suppress an address (no email goes to it through any provider)',
@@ -64,6 +66,7 @@ export function suppressionRoutes(app: FastifyInstance, suppressions: Suppressio
   app.delete<{ Params: Static<typeof EmailParams> }>(
     '/api/suppressions/:email',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['suppressions'],
         summary: 'Remove an address from the suppression list',

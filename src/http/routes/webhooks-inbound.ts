@@ -24,6 +24,7 @@ export function inboundWebhookRoutes(app: FastifyInstance, intake: EventIntake):
     scope.post<{ Params: Static<typeof Params> }>(
       '/webhooks/:provider_id',
       {
+        config: { scope: 'public' },
         bodyLimit: WEBHOOK_BODY_LIMIT,
         schema: {
           tags: ['webhooks'],

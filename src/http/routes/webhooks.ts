@@ -45,6 +45,7 @@ export function webhookRoutes(app: FastifyInstance, d: WebhookRouteDeps): void {
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/api/webhooks',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['webhooks'],
         summary: 'Register an endpoint for delivery events (the signing secret is shown once)',
@@ -63,13 +64,13 @@ export function webhookRoutes(app: FastifyInstance, d: WebhookRouteDeps): void {
     },
   );
 
-  app.get('/api/webhooks', { schema: { tags: ['webhooks'], summary: 'Registered endpoints (never their secrets)', response: { 200: Type.Object({ webhooks: Type.Array(WebhookSchema) }) } } }, async () => ({
+  app.get('/api/webhooks', { config: { scope: 'read' }, schema: { tags: ['webhooks'], summary: 'Registered endpoints (never their secrets)', response: { 200: Type.Object({ webhooks: Type.Array(WebhookSchema) }) } } }, async () => ({
     webhooks: await d.webhooks.list(),
   }));
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/webhooks/:id',
-    { schema: { tags: ['webhooks'], summary: 'Remove an endpoint and its pending deliveries', params: IdParams, response: { 200: Type.Object({ message: Type.String() }), 404: ErrorBody } } },
+    { config: { scope: 'admin' }, schema: { tags: ['webhooks'], summary: 'Remove an endpoint and its pending deliveries', params: IdParams, response: { 200: Type.Object({ message: Type.String() }), 404: ErrorBody } } },
     async (req) => {
       if (!(await d.webhooks.delete(req.params.id))) throw new NotFoundError('Webhook not found');
       d.sender.invalidate();
@@ -79,7 +80,7 @@ export function webhookRoutes(app: FastifyInstance, d: WebhookRouteDeps): void {
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/webhooks/:id/deliveries',
-    { schema: { tags: ['webhooks'], summary: 'Recent delivery attempts to an endpoint, newest first', params: IdParams, response: { 200: Type.Object({ deliveries: Type.Array(AttemptSchema) }), 404: ErrorBody } } },
+    { config: { scope: 'read' }, schema: { tags: ['webhooks'], summary: 'Recent delivery attempts to an endpoint, newest first', params: IdParams, response: { 200: Type.Object({ deliveries: Type.Array(AttemptSchema) }), 404: ErrorBody } } },
     async (req) => {
       if (!(await d.webhooks.get(req.params.id))) throw new NotFoundError('Webhook not found');
       return { deliveries: await d.deliveries.recent(req.params.id, 100) };

@@ -228,6 +228,7 @@ export class EmailStore extends EventEmitter {
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
       e.apiKey ?? null,
+      e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
     ];
     // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
     const addresses = `${row[3]} ${row[4]}`;
@@ -236,7 +237,7 @@ export class EmailStore extends EventEmitter {
       this.insertSearch.run(id, m.subject, addresses);
       return id;
     });
-    this.emit('status', e.status, null);
+    this.emit('status', e.status, null, id);
     this.announce(id);
     return id;
   }

@@ -1,0 +1,66 @@
+// Row ↔ domain shapes for the emails and attempts tables.
+import { formatAddress, type Message } from '../../core/message.js';
+import type { AttemptRecord, EmailStatus, LogDetail, LogSummary, Source } from '../../core/email-log.js';
+
+export const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
+  status, processing_time_ms, message_id, error_message, source, attempt_count`;
+
+export interface SummaryRow {
+  id: number;
+  created_at: string;
+  from_address: string;
+  to_addresses: string;
+  subject: string;
+  provider_id: string | null;
+  provider_name: string | null;
+  provider_type: string | null;
+  status: EmailStatus;
+  processing_time_ms: number | null;
+  message_id: string | null;
+  error_message: string | null;
+  source: Source;
+  attempt_count: number;
+}
+
+export type AttemptRow = Omit<AttemptRecord, 'ok'> & { ok: number };
+
+export const toSummary = (r: SummaryRow): LogSummary => ({
+  id: r.id,
+  timestamp: r.created_at,
+  from_address: r.from_address,
+  to_addresses: JSON.parse(r.to_addresses),
+  subject: r.subject,
+  provider_id: r.provider_id,
+  provider_name: r.provider_name,
+  provider_type: r.provider_type,
+  status: r.status,
+  processing_time_ms: r.processing_time_ms,
+  message_id: r.message_id,
+  error_message: r.error_message,
+  source: r.source,
+  attempt_count: r.attempt_count,
+});
+
+export function toDetail(row: SummaryRow, messageJson: string, attempts: readonly AttemptRow[]): LogDetail {
+  const m = JSON.parse(messageJson) as Message;
+  return {
+    ...toSummary(row),
+    cc: m.cc.map(formatAddress),
+    bcc: m.bcc.map(formatAddress),
+    reply_to: m.replyTo ? formatAddress(m.replyTo) : null,
+    body_text: m.text ?? null,
+    body_html: m.html ?? null,
+    headers: { ...m.headers },
+    tags: { ...m.tags },
+    attachments: m.attachments.map((a) => ({ filename: a.filename, content_type: a.contentType, size: a.size })),
+    attempts: attempts.map((a) => ({ ...a, ok: a.ok === 1 })),
+  };
+}
+
+/** A Message as stored: everything but the raw source, which has its own column. */
+export const serializeMessage = (m: Message): string => JSON.stringify({ ...m, raw: undefined });
+
+export function deserializeMessage(json: string, raw: Buffer | null): Message {
+  const m = JSON.parse(json) as Message;
+  return raw ? { ...m, raw } : m;
+}

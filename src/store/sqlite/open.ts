@@ -1,6 +1,6 @@
 // The SQLite backend (DATABASE_PATH): one file, one connection per process, the Stores set over it.
 import type { Stores } from '../stores.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type Db } from './database.js';
 import { GroupCommit } from './group-commit.js';
 import { Announcer } from './announcer.js';
 import { SqliteSendLog } from './send-log.js';
@@ -10,7 +10,11 @@ import { SqliteLogRetention } from './log-retention.js';
 
 /** Throws (ENOENT, EACCES, SQLITE_NOTADB …) when the file cannot be used: main.ts turns that into one line. */
 export function openSqliteStores(path: string): Stores {
-  const db = openDatabase(path);
+  return storesOver(openDatabase(path));
+}
+
+/** The stores over a connection already opened (benchmarks tune its pragmas first); close() closes it. */
+export function storesOver(db: Db): Stores {
   const writes = new GroupCommit(db);
   const changes = new Announcer(db);
   const log = new SqliteSendLog(db, writes, changes);

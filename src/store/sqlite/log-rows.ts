@@ -1,26 +1,12 @@
 // Row ↔ domain shapes for the emails and attempts tables.
 import { formatAddress, type Message } from '../../core/message.js';
-import type { AttemptRecord, EmailStatus, LogDetail, LogSummary, Source } from '../../core/email-log.js';
+import type { AttemptRecord, LogDetail, LogSummary } from '../../core/email-log.js';
 
 export const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
   status, processing_time_ms, message_id, error_message, source, attempt_count`;
 
-export interface SummaryRow {
-  id: number;
-  created_at: string;
-  from_address: string;
-  to_addresses: string;
-  subject: string;
-  provider_id: string | null;
-  provider_name: string | null;
-  provider_type: string | null;
-  status: EmailStatus;
-  processing_time_ms: number | null;
-  message_id: string | null;
-  error_message: string | null;
-  source: Source;
-  attempt_count: number;
-}
+/** A summary as stored: the timestamp is created_at, the recipients a JSON array. */
+export type SummaryRow = Omit<LogSummary, 'timestamp' | 'to_addresses'> & { created_at: string; to_addresses: string };
 
 export type AttemptRow = Omit<AttemptRecord, 'ok'> & { ok: number };
 

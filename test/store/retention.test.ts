@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
 import { Retention } from '../../src/store/retention.js';
 import { createMessage } from '../../src/core/message.js';
+import { storeTest } from './backends.js';
 
 const message = createMessage({ from: 'a@example.com', to: ['b@example.org'], subject: 's', body_text: 't' });
 
@@ -45,4 +46,21 @@ test('LOG_RETENTION_DAYS removes records older than the cutoff', async (t) => {
   assert.equal(await retention.pruneOnce(), 3);
   assert.deepEqual((await stores.log.list({ limit: 10, offset: 0 })).logs.map((l) => l.id), [5, 4]);
   await stores.close();
+});
+
+storeTest('LogRetention: one batch per call, final records only, oldest first', async ({ stores }) => {
+  const queued = await stores.log.record({ source: 'api', status: 'queued', message, nextAttemptAt: Date.now() });
+  const sending = await stores.log.record({ source: 'api', status: 'sending', message, lease: { owner: 'a', ms: 60_000 } });
+  const final: number[] = [];
+  for (let i = 0; i < 6; i++) final.push(await stores.log.record({ source: 'api', status: 'sandbox', message }));
+  assert.equal(await stores.retention.pruneBeyond(4, 1), 1, 'one batch of one');
+  assert.equal(await stores.log.summary(final[0]), undefined, 'the oldest final record went first');
+  assert.equal(await stores.retention.pruneBeyond(4, 10), 1, 'the rest past the newest four');
+  assert.equal((await stores.log.stats()).total, 6);
+  const future = new Date(Date.now() + 86_400_000).toISOString();
+  assert.equal(await stores.retention.pruneOlderThan(future, 3), 3);
+  assert.equal(await stores.retention.pruneOlderThan(future, 3), 1);
+  assert.equal(await stores.retention.pruneOlderThan(future, 3), 0);
+  assert.deepEqual((await stores.log.list({ limit: 10, offset: 0 })).logs.map((l) => l.id), [sending, queued], 'queued and in-flight email stay');
+  assert.equal(await stores.retention.pruneOlderThan(new Date(0).toISOString(), 10), 0);
 });

@@ -17,7 +17,7 @@ const Health = Type.Object({
 });
 
 export function healthRoutes(app: FastifyInstance, config: ConfigStore, stores: Pick<Stores, 'ping' | 'backend'>, instance: string): void {
-  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, async () => {
+  app.get('/api/health', { config: { scope: 'public' }, schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, async () => {
     const db = await stores.ping();
     return {
       status: db ? 'ok' : 'degraded',

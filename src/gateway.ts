@@ -3,8 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './config/store.js';
 import { cleanErrorText, collectSecrets, scrub } from './config/secrets.js';
-import type { EmailStore } from './store/email-store.js';
-import { IdempotencyStore } from './store/idempotency-store.js';
+import type { Stores } from './store/stores.js';
 import { Retention } from './store/retention.js';
 import { ProviderPool } from './providers/pool.js';
 import { CircuitBreaker } from './routing/breaker.js';
@@ -17,15 +16,11 @@ import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
 import { Credentials } from './auth/credentials.js';
-import { SqliteApiKeyStore } from './store/sqlite/api-key-store.js';
 import { undiciClient } from './core/http-client.js';
-import { SqliteDeliveryEvents } from './store/sqlite/delivery-events.js';
-import { SqliteSuppressions } from './store/sqlite/suppressions.js';
 import { EventIntake } from './webhooks/inbound/intake.js';
 import { inboundWebhookRoutes } from './http/routes/webhooks-inbound.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
-import { SqliteWebhookDeliveries, SqliteWebhooks } from './store/sqlite/webhooks.js';
 import { WebhookSender } from './webhooks/outbound/sender.js';
 import { outboundObserver, publishOutcomes } from './webhooks/outbound/events.js';
 
@@ -45,14 +40,14 @@ export interface Gateway {
   readonly services: Service[];
 }
 
-export async function createGateway(settings: Settings, config: ConfigStore, store: EmailStore, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
+export async function createGateway(settings: Settings, config: ConfigStore, stores: Stores, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
   const pool = new ProviderPool({ fetch: undiciClient, userAgent: USER_AGENT });
   const breaker = new CircuitBreaker({
     threshold: settings.breakerThreshold,
     cooldownMs: settings.breakerCooldownMs,
     scrub: (text) => scrub(text, collectSecrets(config.current())),
   });
-  const metrics = new Metrics(store, breaker, () => config.current().providers);
+  const metrics = new Metrics(stores.queue, stores.changes, breaker, () => config.current().providers);
   const engine = new RoutingEngine(
     (c) => pool.get(c),
     {
@@ -63,45 +58,48 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     },
     (text) => cleanErrorText(text, collectSecrets(config.current())),
   );
-  const deliveryEvents = new SqliteDeliveryEvents(store.db, (id) => store.changed(id));
-  const suppressions = new SqliteSuppressions(store.db);
-  const webhooks = new SqliteWebhooks(store.db);
-  const webhookDeliveries = new SqliteWebhookDeliveries(store.db);
+  // Everything this instance works on (sends, claims, in-flight idempotency keys) is held under this lease.
+  const lease = { owner: settings.instanceId, ms: settings.queueLeaseMs };
+  const { events: deliveryEvents, suppressions, webhooks, webhookDeliveries } = stores;
   const sender = new WebhookSender(webhooks, webhookDeliveries, { retryDelaysMs: settings.webhookRetryDelaysMs, allowPrivate: settings.webhookAllowPrivate, logger });
-  publishOutcomes(store, sender, logger);
+  publishOutcomes(stores.changes, sender, logger);
   const intake = new EventIntake(config, deliveryEvents, suppressions, { now: Date.now, fetch: undiciClient, snsCertHosts: settings.snsCertHosts }, [
     metrics.intake,
     outboundObserver(sender, logger),
   ]);
-  const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker, suppressions);
-  const idempotency = new IdempotencyStore(store.db);
-  await idempotency.recoverInterrupted();
+  const dispatcher = new Dispatcher({
+    config,
+    log: stores.log,
+    queue: stores.queue,
+    engine,
+    lease,
+    random: Math.random,
+    health: breaker,
+    suppressions,
+    // an uncertain email with on_uncertain `retry` waits the queue's first delay
+    uncertainRetryMs: settings.retryDelaysMs[0],
+  });
+  const queue = new QueueWorker(stores.queue, stores.changes, dispatcher, lease, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
+  const retention = new Retention(stores, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
 
-  const queue = new QueueWorker(store, config, dispatcher, engine, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
-  dispatcher.queue = queue;
-  dispatcher.uncertainRetryMs = settings.retryDelaysMs[0];
-  const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
-
-  const keys = new SqliteApiKeyStore(store.db);
-  const credentials = new Credentials(settings.authToken, keys);
+  const credentials = new Credentials(settings.authToken, stores.apiKeys);
   const app = await buildApp({
     config,
-    store,
+    stores,
+    lease,
     dispatcher,
     pool,
-    idempotency,
-    deliveryEvents,
     logger,
     authToken: settings.authToken,
     credentials,
-    keys,
+    keys: stores.apiKeys,
     corsOrigins: settings.corsOrigins,
     requestTimeoutMs: settings.requestTimeoutMs,
     headersTimeoutMs: settings.headersTimeoutMs,
     webRoot,
     plugins: [
       (a) => observabilityRoutes(a, config, breaker, metrics),
-      (a) => eventRoutes(a, store, settings.eventsMaxClients),
+      (a) => eventRoutes(a, stores.changes, settings.eventsMaxClients),
       (a) => inboundWebhookRoutes(a, intake),
       (a) => suppressionRoutes(a, suppressions),
       (a) => webhookRoutes(a, { webhooks, deliveries: webhookDeliveries, sender, allowPrivate: settings.webhookAllowPrivate }),

@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ProviderConfig } from './core/provider.js';
 import type { Receipt } from './core/receipt.js';
 import type { CircuitBreaker } from './routing/breaker.js';
-import type { EmailStore, EmailStatus } from './store/email-store.js';
+import type { ChangeFeed } from './store/change-feed.js';
+import type { DeliveryQueue } from './store/delivery-queue.js';
 import type { RecordResult } from './store/delivery-events.js';
 import type { IntakeObserver } from './webhooks/inbound/intake.js';
 
@@ -17,7 +18,7 @@ export class Metrics {
   private readonly webhookRequests: Counter<'provider' | 'result'>;
   private readonly deliveryEvents: Counter<'provider' | 'type' | 'outcome'>;
 
-  constructor(store: EmailStore, breaker: CircuitBreaker, providers: () => readonly ProviderConfig[]) {
+  constructor(queue: Pick<DeliveryQueue, 'depth'>, changes: ChangeFeed, breaker: CircuitBreaker, providers: () => readonly ProviderConfig[]) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'protopost_' });
     this.emails = new Counter({
@@ -56,7 +57,7 @@ export class Metrics {
       help: 'Emails queued or being sent by the queue',
       registers,
       async collect() {
-        this.set(await store.queueDepth());
+        this.set(await queue.depth());
       },
     });
     new Gauge({
@@ -69,7 +70,10 @@ export class Metrics {
         for (const p of providers()) this.set({ provider: p.name }, CIRCUIT_VALUE[breaker.state(p.id)]);
       },
     });
-    store.on('status', (status: EmailStatus, provider: string | null) => this.emails.inc({ status, provider: provider ?? 'none' }));
+    // This process's own transitions only: other instances count theirs.
+    changes.subscribe((c) => {
+      if (c.local && c.transitioned) this.emails.inc({ status: c.status, provider: c.provider ?? 'none' });
+    });
   }
 
   /** What the inbound webhook path reports: requests, and events by outcome (unknown message ids included). */

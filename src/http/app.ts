@@ -7,11 +7,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import type { ConfigStore } from '../config/store.js';
-import type { EmailStore } from '../store/email-store.js';
+import type { Stores } from '../store/stores.js';
+import type { Lease } from '../store/lease.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { ProviderPool } from '../providers/pool.js';
-import type { IdempotencyStore } from '../store/idempotency-store.js';
-import type { DeliveryEvents } from '../store/delivery-events.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
 import { BODY_LIMIT } from './too-large.js';
@@ -32,11 +31,11 @@ import { healthRoutes } from './routes/health.js';
 
 export interface AppDeps {
   readonly config: ConfigStore;
-  readonly store: EmailStore;
+  readonly stores: Stores;
+  /** this instance's lease (owner = instance id): in-flight idempotency keys are held under it */
+  readonly lease: Lease;
   readonly dispatcher: Dispatcher;
   readonly pool: ProviderPool;
-  readonly idempotency: IdempotencyStore;
-  readonly deliveryEvents: DeliveryEvents;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
   readonly credentials: Credentials;
@@ -99,9 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } as any, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  healthRoutes(app, deps.config, deps.store);
-  sendRoutes(app, deps.dispatcher, deps.idempotency);
-  logRoutes(app, deps.store, deps.dispatcher, deps.deliveryEvents);
+  healthRoutes(app, deps.config, deps.stores, deps.lease.owner);
+  sendRoutes(app, deps.dispatcher, deps.stores.idempotency, deps.lease);
+  logRoutes(app, deps.stores.log, deps.dispatcher, deps.stores.events);
   configRoutes(app, deps.config, deps.pool);
   keyRoutes(app, deps.keys, deps.credentials);
   whoamiRoutes(app, deps.credentials);

@@ -3,7 +3,7 @@
 import type { Statement } from 'better-sqlite3';
 import { DELIVERY_STATUSES, type DeliveryEvent, type InboundEvent } from '../../core/delivery-event.js';
 import type { DeliveryEvents, RecordResult, StoredEvent } from '../delivery-events.js';
-import type { Db } from '../sqlite.js';
+import type { Db } from './database.js';
 
 export class SqliteDeliveryEvents implements DeliveryEvents {
   private readonly findEmail: Statement;

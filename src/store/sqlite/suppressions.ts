@@ -1,7 +1,7 @@
 // SQLite Suppressions: keyed by the lower-cased address, the address kept as first seen.
 import type { Statement } from 'better-sqlite3';
 import { suppressionKey, type Suppression, type SuppressionFilter, type Suppressions } from '../suppressions.js';
-import type { Db } from '../sqlite.js';
+import type { Db } from './database.js';
 
 const COLUMNS = 'email, reason, provider_id, log_id, created_at';
 

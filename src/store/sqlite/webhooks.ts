@@ -1,6 +1,6 @@
 // SQLite Webhooks and WebhookDeliveries. The lease columns make a claim exclusive until it expires.
 import type { ClaimedDelivery, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint, Webhooks } from '../webhooks.js';
-import type { Db } from '../sqlite.js';
+import type { Db } from './database.js';
 
 interface EndpointRow {
   id: string;

@@ -1,7 +1,7 @@
 // What becomes an outbound webhook event: our own outcome of a send (email.sent / email.failed, from
 // the store's status changes) and the provider-derived events the inbound path stores.
 import type { FastifyBaseLogger } from 'fastify';
-import type { EmailStore, EmailStatus } from '../../store/email-store.js';
+import type { ChangeFeed } from '../../store/change-feed.js';
 import type { StoredEvent } from '../../store/delivery-events.js';
 import type { IntakeObserver } from '../inbound/intake.js';
 import type { OutboundEvent, WebhookSender } from './sender.js';
@@ -42,14 +42,19 @@ export function outboundObserver(sender: WebhookSender, logger: FastifyBaseLogge
   };
 }
 
-/** email.sent / email.failed when an email reaches its final status (a synchronous send, the queue, a release). */
-export function publishOutcomes(store: EmailStore, sender: WebhookSender, logger: FastifyBaseLogger): void {
-  store.on('status', (status: EmailStatus, _provider: string | null, id: number) => {
-    if (status !== 'success' && status !== 'failed') return;
-    const event: OutboundEvent = status === 'success' ? 'email.sent' : 'email.failed';
+/**
+ * email.sent / email.failed when an email reaches its final status (a synchronous send, the queue, a release).
+ * Only this process's own transitions: in PostgreSQL mode the instance that sent it publishes it, once.
+ */
+export function publishOutcomes(changes: ChangeFeed, sender: WebhookSender, logger: FastifyBaseLogger): void {
+  changes.subscribe((c) => {
+    if (!c.local || !c.transitioned || (c.status !== 'success' && c.status !== 'failed')) return;
+    const event: OutboundEvent = c.status === 'success' ? 'email.sent' : 'email.failed';
+    // Read at once: the record as of this change.
+    const read = c.summary();
     void (async () => {
       if (!(await sender.wants(event))) return;
-      const s = await store.summary(id);
+      const s = await read;
       if (!s) return;
       await publish(sender, logger, event, {
         log_id: s.id,

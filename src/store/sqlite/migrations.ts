@@ -96,7 +96,16 @@ export const migrations: readonly string[] = [
   CREATE VIRTUAL TABLE emails_fts USING fts5(subject, addresses, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
   ${INDEX_EXISTING_EMAILS};
   `,
-  // 5: provider delivery events on their emails, the suppression list, and outbound webhooks (SPEC section 12).
+  // 5: leases: who works on an email / holds an in-flight idempotency key, and until when (epoch ms). A `sending`
+  // email or unanswered key without a lease (written before leases existed) counts as orphaned.
+  `
+  ALTER TABLE emails ADD COLUMN lease_owner TEXT;
+  ALTER TABLE emails ADD COLUMN lease_until INTEGER;
+  CREATE INDEX emails_lease ON emails(lease_until) WHERE status = 'sending';
+  ALTER TABLE idempotency ADD COLUMN lease_owner TEXT;
+  ALTER TABLE idempotency ADD COLUMN lease_until INTEGER;
+  `,
+  // 6: provider delivery events on their emails, the suppression list, and outbound webhooks (SPEC section 12).
   // message_key is the message id as providers' events name it (no angle brackets), indexed for matching.
   `
   ALTER TABLE emails ADD COLUMN message_key TEXT GENERATED ALWAYS AS (

@@ -52,7 +52,19 @@ function firstOutsideStrings(text: string, ch: string): number {
   return -1;
 }
 
-export class ConfigStore {
+/**
+ * The config in force, as the rest of the gateway sees it: the file (FileConfigStore, the default) or, in
+ * PostgreSQL mode, the database shared by every instance (SharedConfigStore in shared-store.ts).
+ */
+export interface ConfigStore {
+  /** where the config lives, for messages */
+  readonly path: string;
+  current(): AppConfig;
+  configError(): string | null;
+  update(change: (current: AppConfig) => AppConfig, options?: { replace?: boolean }): Promise<AppConfig>;
+}
+
+export class FileConfigStore implements ConfigStore {
   private config: AppConfig;
   private signature?: FileSignature;
   private error: string | null = null;
@@ -171,3 +183,6 @@ export class ConfigStore {
     this.signature = this.statSignature();
   }
 }
+
+/** `new ConfigStore(path, …)` opens the file, as it always has. */
+export const ConfigStore = FileConfigStore;

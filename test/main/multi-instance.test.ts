@@ -1,0 +1,152 @@
+// SPEC section 11 end to end: three real gateway processes on one PostgreSQL database, async sends spread over
+// them against a provider fake that counts deliveries per email, one instance SIGKILLed mid-load. Every
+// acknowledged email ends `success`; only email that was in flight on the dead instance is delivered twice, and
+// then under the same provider idempotency key; config written on one instance applies on the others within
+// 2 s; an SSE client on one instance sees sends made on the others.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, waitFor } from '../support/server.js';
+import { startInstances, type Instances } from '../support/instances.js';
+import { startHttpFake, type HttpFake, type RecordedRequest } from '../fakes/http-fake.js';
+import { createTestDatabase, pgSkip, type TestDatabase } from '../support/postgres.js';
+
+const skip = await pgSkip('test/main/multi-instance.test.ts (three gateways on one database)');
+const SENDS = 150;
+const KILL_AFTER = 50;
+const LEASE_MS = 1500;
+
+let db: TestDatabase | undefined;
+let fake: HttpFake | undefined;
+let gateways: Instances | undefined;
+
+before(async () => {
+  if (skip.skip) return;
+  db = await createTestDatabase();
+  // Slow enough that the killed instance has deliveries in flight.
+  fake = await startHttpFake((r) => ({ status: 200, body: { id: `msg-${r.json?.subject}` }, delayMs: 40 }));
+  const config = {
+    providers: [{ id: 'rs', name: 'Resend', type: 'resend', enabled: true, weight: 100, api_key: 're_multi_instance_key_1234', base_url: fake.url }],
+    routing: { mode: 'smart', sandbox: false, rules: [] },
+    version: 1,
+  };
+  gateways = await startInstances(3, db.url, { config, env: { QUEUE_LEASE_MS: String(LEASE_MS), QUEUE_RETRY_DELAYS_MS: '200,200,200,200' } });
+});
+
+after(async () => {
+  await gateways?.close();
+  await fake?.close();
+  await db?.drop();
+});
+
+/** Collects every `log` event's record id from one instance's SSE stream. */
+async function watchEvents(url: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/api/events`, { signal: controller.signal });
+  assert.equal(res.status, 200);
+  const ids = new Set<number>();
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = /^data: (.*)$/m.exec(frame);
+        if (/^event: log$/m.test(frame) && data) ids.add(JSON.parse(data[1]).id);
+      }
+    }
+  })();
+  return { ids, stop: () => (controller.abort(), pump) };
+}
+
+test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, duplicates only from the dead one, same key', skip, async () => {
+  const [one, two, three] = gateways!.all;
+  for (const [i, g] of gateways!.all.entries()) {
+    const h = (await api(g.url, 'GET', '/api/health')).json;
+    assert.equal(h.database, 'postgres');
+    assert.equal(h.instance, `instance-${i + 1}`);
+  }
+  const events = await watchEvents(three.url);
+
+  const acked = new Map<number, { subject: string; via: number }>();
+  let killedAt = Infinity;
+  let next = 0;
+  // Four clients in parallel, round-robin over the instances; after the kill, instance 1 refuses and its
+  // share goes to the others (a load balancer would do the same).
+  const client = async () => {
+    while (next < SENDS) {
+      const i = next++;
+      const subject = `multi-${i}`;
+      let via = i % 3;
+      if (via === 0 && killedAt !== Infinity) via = 1 + (i % 2);
+      const res = await api(gateways!.all[via].url, 'POST', '/api/send', { from: 'a@example.com', to: ['b@example.org'], subject, body_text: 'x' }, { prefer: 'respond-async' }).catch(() => undefined);
+      if (res?.status === 202) acked.set(res.json.log_id, { subject, via });
+      else assert.ok(via === 0, `instance ${via + 1} answered ${res?.status} ${res?.text}`);
+      if (acked.size === KILL_AFTER && killedAt === Infinity) {
+        killedAt = Date.now();
+        await one.kill();
+      }
+    }
+  };
+  await Promise.all([client(), client(), client(), client()]);
+  assert.ok(killedAt !== Infinity, 'the kill happened mid-load');
+  assert.ok(acked.size >= SENDS - 4, `acknowledged ${acked.size} of ${SENDS}`);
+
+  // Every acknowledged email ends success, including whatever the dead instance held (after its lease expires).
+  await waitFor(async () => {
+    const { json } = await api(two.url, 'GET', '/api/logs?limit=200&status=success');
+    return json.total >= acked.size ? json : undefined;
+  }, 30_000, 'every acknowledged email delivered');
+  for (const id of acked.keys()) {
+    const d = (await api(two.url, 'GET', `/api/logs/${id}`)).json;
+    assert.equal(d.status, 'success', `log ${id}`);
+    assert.equal(d.message_id, `msg-${acked.get(id)!.subject}`);
+  }
+
+  // Deliveries per email at the provider: once each, except email that was in flight on the dead instance
+  // (first delivered before the kill, its outcome never recorded); a repeat carries the same idempotency key.
+  const bySubject = new Map<string, RecordedRequest[]>();
+  for (const r of fake!.requests) bySubject.set(r.json.subject, [...(bySubject.get(r.json.subject) ?? []), r]);
+  const twice = [...bySubject.entries()].filter(([, rs]) => rs.length > 1);
+  for (const { subject } of acked.values()) assert.ok(bySubject.has(subject), `${subject} never reached the provider`);
+  for (const [subject, rs] of twice) {
+    const keys = new Set(rs.map((r) => r.headers['idempotency-key']));
+    assert.equal(keys.size, 1, `${subject} was sent again under another idempotency key`);
+    assert.ok(rs.length === 2, `${subject} was delivered ${rs.length} times`);
+  }
+  // At most what one instance has in flight at once (its queue concurrency, 8).
+  assert.ok(twice.length <= 8, `${twice.length} emails delivered twice: ${twice.map(([s]) => s).join(', ')}`);
+
+  // The SSE client on instance 3 saw email acknowledged by instances 1 and 2.
+  await waitFor(() => [...acked.entries()].filter(([, a]) => a.via !== 2).every(([id]) => events.ids.has(id)), 10_000, 'SSE on instance 3 to see every other instance\'s sends');
+  await events.stop();
+  // Stats are exact across instances.
+  const stats = (await api(three.url, 'GET', '/api/stats')).json;
+  assert.equal(stats.total, acked.size);
+  assert.equal(stats.total_sent, acked.size);
+});
+
+test('config written on one instance applies on the others within 2 s; concurrent writes are all kept', skip, async () => {
+  const live = gateways!.all.filter((g) => g.process.exitCode === null && g.process.signalCode === null);
+  assert.ok(live.length >= 2);
+  const [a, b] = live;
+  const v0 = (await api(a.url, 'GET', '/api/config')).json.version;
+  const t0 = Date.now();
+  assert.equal((await api(a.url, 'POST', '/api/config/routing', { sandbox: true })).status, 200);
+  await waitFor(async () => (await api(b.url, 'GET', '/api/config')).json.routing.sandbox === true, 2000, 'sandbox on the other instance');
+  assert.ok(Date.now() - t0 < 2000);
+  assert.equal((await api(b.url, 'GET', '/api/config')).json.version, v0 + 1);
+
+  const provider = (id: string) => ({ id, name: id, type: 'resend', enabled: true, weight: 100, api_key: `re_${id}_0123456789abcdef`, base_url: fake!.url });
+  const writes = await Promise.all([api(a.url, 'POST', '/api/config/providers', provider('p-a')), api(b.url, 'POST', '/api/config/providers', provider('p-b'))]);
+  for (const w of writes) assert.ok(w.status < 300, w.text);
+  await waitFor(async () => {
+    const [ca, cb] = await Promise.all([a, b].map(async (g) => (await api(g.url, 'GET', '/api/config')).json));
+    return ca.version === v0 + 3 && cb.version === v0 + 3 && ['p-a', 'p-b'].every((id) => cb.providers.some((p: any) => p.id === id));
+  }, 2000, 'both provider writes on both instances');
+});

@@ -3,8 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './config/store.js';
 import { collectSecrets, scrub } from './config/secrets.js';
-import type { EmailStore } from './store/email-store.js';
-import { IdempotencyStore } from './store/idempotency-store.js';
+import type { Stores } from './store/stores.js';
 import { Retention } from './store/retention.js';
 import { ProviderPool } from './providers/pool.js';
 import { CircuitBreaker } from './routing/breaker.js';
@@ -32,39 +31,37 @@ export interface Gateway {
   readonly services: Service[];
 }
 
-export async function createGateway(settings: Settings, config: ConfigStore, store: EmailStore, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
+export async function createGateway(settings: Settings, config: ConfigStore, stores: Stores, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
   const pool = new ProviderPool({ fetch: undiciClient, userAgent: USER_AGENT });
   const breaker = new CircuitBreaker({
     threshold: settings.breakerThreshold,
     cooldownMs: settings.breakerCooldownMs,
     scrub: (text) => scrub(text, collectSecrets(config.current())),
   });
-  const metrics = new Metrics(store, breaker, () => config.current().providers);
+  const metrics = new Metrics(stores.queue, stores.changes, breaker, () => config.current().providers);
   const engine = new RoutingEngine((c) => pool.get(c), {
     onAttempt(provider, receipt, durationMs) {
       breaker.onAttempt(provider, receipt);
       metrics.onAttempt(provider, receipt, durationMs);
     },
   });
-  const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker);
-  const idempotency = new IdempotencyStore(store.db);
-  await idempotency.recoverInterrupted();
-
-  const queue = new QueueWorker(store, config, dispatcher, engine, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
-  dispatcher.queue = queue;
-  const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
+  // Everything this instance works on (sends, claims, in-flight idempotency keys) is held under this lease.
+  const lease = { owner: settings.instanceId, ms: settings.queueLeaseMs };
+  const dispatcher = new Dispatcher({ config, log: stores.log, queue: stores.queue, engine, lease, random: Math.random, health: breaker });
+  const queue = new QueueWorker(stores.queue, stores.changes, dispatcher, lease, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
+  const retention = new Retention(stores, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
 
   const app = await buildApp({
     config,
-    store,
+    stores,
+    lease,
     dispatcher,
     pool,
-    idempotency,
     logger,
     authToken: settings.authToken,
     corsOrigins: settings.corsOrigins,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, stores.changes)],
   });
   return { app, dispatcher, services: [queue, retention] };
 }

@@ -7,10 +7,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import type { ConfigStore } from '../config/store.js';
-import type { EmailStore } from '../store/email-store.js';
+import type { Stores } from '../store/stores.js';
+import type { Lease } from '../store/lease.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { ProviderPool } from '../providers/pool.js';
-import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
 import { frameworkErrors, installErrorHandling } from './errors.js';
@@ -24,10 +24,11 @@ export const BODY_LIMIT = 10 * 1024 * 1024;
 
 export interface AppDeps {
   readonly config: ConfigStore;
-  readonly store: EmailStore;
+  readonly stores: Stores;
+  /** this instance's lease (owner = instance id): in-flight idempotency keys are held under it */
+  readonly lease: Lease;
   readonly dispatcher: Dispatcher;
   readonly pool: ProviderPool;
-  readonly idempotency: IdempotencyStore;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
   readonly corsOrigins?: readonly string[];
@@ -90,9 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } as any });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  healthRoutes(app, deps.config, deps.store);
-  sendRoutes(app, deps.dispatcher, deps.idempotency);
-  logRoutes(app, deps.store, deps.dispatcher);
+  healthRoutes(app, deps.config, deps.stores, deps.lease.owner);
+  sendRoutes(app, deps.dispatcher, deps.stores.idempotency, deps.lease);
+  logRoutes(app, deps.stores.log, deps.dispatcher);
   configRoutes(app, deps.config, deps.pool);
   for (const plugin of deps.plugins ?? []) plugin(app);
 

@@ -3,7 +3,7 @@ import type { Message } from '../core/message.js';
 import type { Provider, ProviderConfig } from '../core/provider.js';
 import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/receipt.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
-import type { AttemptRecord } from '../store/email-store.js';
+import type { AttemptRecord } from '../core/email-log.js';
 
 export interface AttemptObserver {
   /** called after every attempt (circuit breaker, metrics) */

@@ -5,7 +5,7 @@ import type { EmailStatus, LogSummary } from '../core/email-log.js';
 export interface LogChange {
   readonly id: number;
   readonly status: EmailStatus;
-  /** provider name on the record after the change */
+  /** name of the provider this change recorded (a delivery outcome), else null */
   readonly provider: string | null;
   /** the change set a status (a new record or a transition), not only edited a record */
   readonly transitioned: boolean;

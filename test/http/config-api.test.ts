@@ -36,8 +36,9 @@ test('no config.json and no env: an empty config; GET /api/config, health and 50
   const s = await serverFor(t);
   assert.deepEqual(onDisk(s.configPath), { providers: [], routing: { mode: 'smart', sandbox: false, rules: [] }, version: 1 });
   const h = await api(s.url, 'GET', '/api/health');
-  assert.deepEqual(Object.keys(h.json).sort(), ['config_error', 'db_connected', 'status', 'timestamp', 'version']);
-  assert.deepEqual([h.json.status, h.json.db_connected, h.json.config_error], ['ok', true, null]);
+  assert.deepEqual(Object.keys(h.json).sort(), ['config_error', 'database', 'db_connected', 'instance', 'status', 'timestamp', 'version']);
+  assert.deepEqual([h.json.status, h.json.db_connected, h.json.config_error, h.json.database], ['ok', true, null, 'sqlite']);
+  assert.match(h.json.instance, /^[\w.:-]+$/);
   assert.equal((await send(s, EMAIL)).status, 503);
 });
 

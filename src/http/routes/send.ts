@@ -8,7 +8,8 @@ import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorB
 import { RequestValidationError, toFieldErrors } from '../validation.js';
 import { toHttpAnswer, type HttpAnswer } from '../send-response.js';
 import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
-import type { IdempotencyStore } from '../../store/idempotency-store.js';
+import type { IdempotencyKeys } from '../../store/idempotency-keys.js';
+import type { Lease } from '../../store/lease.js';
 
 /** Headers a caller may not set through `headers`: the message's own fields and MIME structure. */
 const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'sender', 'return-path', 'content-type', 'content-transfer-encoding', 'mime-version']);
@@ -72,7 +73,7 @@ export const sendSchema = {
   },
 };
 
-export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyStore): void {
+export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyKeys, lease: Lease): void {
   app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema, attachValidation: true }, async (req, reply) => {
     const schemaProblems = req.validationError?.validation ? toFieldErrors(req.validationError.validation as any, 'body') : [];
     const problems = [...schemaProblems, ...checkSendInput(req.body)];
@@ -81,7 +82,7 @@ export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempot
     const async = /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));
     const send = async (onStored?: (logId: number) => void): Promise<HttpAnswer> =>
       toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', async, idempotencyKey, onStored }));
-    const answer = idempotencyKey ? await withIdempotency(idempotency, idempotencyKey, req.body, send) : await send();
+    const answer = idempotencyKey ? await withIdempotency(idempotency, lease, idempotencyKey, req.body, send) : await send();
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
 }

@@ -69,4 +69,13 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  // 3: leases: who works on an email / holds an in-flight idempotency key, and until when (epoch ms). A `sending`
+  // email or unanswered key without a lease (written before leases existed) counts as orphaned.
+  `
+  ALTER TABLE emails ADD COLUMN lease_owner TEXT;
+  ALTER TABLE emails ADD COLUMN lease_until INTEGER;
+  CREATE INDEX emails_lease ON emails(lease_until) WHERE status = 'sending';
+  ALTER TABLE idempotency ADD COLUMN lease_owner TEXT;
+  ALTER TABLE idempotency ADD COLUMN lease_until INTEGER;
+  `,
 ];

@@ -12,7 +12,7 @@ export interface Instances {
 export async function startInstances(n: number, databaseUrl: string, o: StartOptions = {}): Promise<Instances> {
   const all = await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      startServer({ ...o, env: { DATABASE_URL: databaseUrl, INSTANCE_ID: `instance-${i + 1}`, SMTP_LISTEN_PORT: 'off', ...o.env } }),
+      startServer({ readyTimeoutMs: 60_000, ...o, env: { DATABASE_URL: databaseUrl, INSTANCE_ID: `instance-${i + 1}`, SMTP_LISTEN_PORT: 'off', ...o.env } }),
     ),
   );
   return {

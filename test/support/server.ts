@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly dir?: string;
   /** written to config.json before start */
   readonly config?: unknown;
+  /** how long to wait for 'ProtoPost listening' (default 10 s; several instances starting at once on a loaded machine need more) */
+  readonly readyTimeoutMs?: number;
 }
 
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
@@ -60,7 +62,8 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     let buffer = '';
     let port: number | undefined;
     let smtpPort: number | null | undefined = env.SMTP_LISTEN_PORT === 'off' ? null : undefined;
-    const timer = setTimeout(() => reject(new Error(`server did not start in 10 s\nstderr: ${stderr}`)), 10_000);
+    const readyMs = o.readyTimeoutMs ?? 10_000;
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${readyMs / 1000} s\nstderr: ${stderr}`)), readyMs);
     child.stdout!.on('data', (d) => {
       buffer += d;
       let nl: number;

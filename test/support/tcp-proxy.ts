@@ -33,18 +33,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    down = true;
+    for (const s of open) s.resetAndDestroy();
+    open.clear();
+  };
   return {
     port: (server.address() as AddressInfo).port,
-    cut() {
-      down = true;
-      for (const s of open) s.resetAndDestroy();
-      open.clear();
-    },
+    cut,
     restore() {
       down = false;
     },
     async close() {
-      this.cut();
+      cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

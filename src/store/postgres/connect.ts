@@ -22,19 +22,6 @@ export function openPool(url: string, o: PoolOptions = {}): Sql {
   }) as unknown as Sql;
 }
 
-/** A pool error that means "no database now" (down, restarting, connection cut), not a bad query. */
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; errno?: string } | null;
-  const code = e?.code ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT'].includes(code) ||
-    code.startsWith('08') || // connection exceptions
-    code === '57P01' || // admin_shutdown (pg_terminate_backend, fast shutdown)
-    code === '57P02' ||
-    code === '57P03' // cannot_connect_now (starting up, recovering)
-  );
-}
-
 /** The URL without its password, for log lines and error messages. */
 export function redactUrl(url: string): string {
   try {

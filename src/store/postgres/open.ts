@@ -1,7 +1,8 @@
 // PostgreSQL backend entry point (DATABASE_URL): one pool, migrations under an advisory lock, LISTEN for the
 // other instances' changes, and the Stores set over them.
 import type { StoreSettings, Stores } from '../stores.js';
-import { isConnectionError, openPool, redactUrl } from './connect.js';
+import { openPool, redactUrl } from './connect.js';
+import { isConnectionError } from './errors.js';
 import { migrate } from './migrate.js';
 import { Changes } from './changes.js';
 import { PgSendLog } from './send-log.js';

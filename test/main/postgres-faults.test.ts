@@ -26,6 +26,7 @@ before(async () => {
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
   server = await startServer({
+    readyTimeoutMs: 60_000,
     env: { DATABASE_URL: viaProxy.toString(), SMTP_LISTEN_PORT: 'off' },
     config: { providers: [], routing: { mode: 'smart', sandbox: true, rules: [] }, version: 1 },
   });

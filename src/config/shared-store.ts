@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ConfigRecords } from '../store/config-records.js';
 import type { AppConfig } from './types.js';
 import { validateConfig } from './validate.js';
-import { ConfigValidationError, describeJsonError, type ConfigStore } from './store.js';
+import { ConfigValidationError, describeJsonError, type ConfigStore, type UpdateOptions } from './store.js';
 
 /** A compare-and-set that keeps losing means something is wrong rather than busy. */
 const MAX_TRIES = 50;
@@ -55,7 +55,7 @@ export class SharedConfigStore implements ConfigStore {
     return this.error;
   }
 
-  update(change: (current: AppConfig) => AppConfig, _options: { replace?: boolean } = {}): Promise<AppConfig> {
+  update(change: (current: AppConfig) => AppConfig, { check }: UpdateOptions = {}): Promise<AppConfig> {
     const run = this.queue.then(async () => {
       for (let i = 0; i < MAX_TRIES; i++) {
         const stored = await this.records.load();
@@ -63,6 +63,8 @@ export class SharedConfigStore implements ConfigStore {
         const next = change(base);
         const { config, errors } = validateConfig({ ...next, version: base.version + 1 });
         if (!config) throw new ConfigValidationError(errors);
+        const refused = check?.(config, base) ?? [];
+        if (refused.length) throw new ConfigValidationError(refused);
         if (await this.records.save({ json: JSON.stringify(config), version: config.version }, stored ? stored.version : null)) {
           this.apply(config);
           return config;

@@ -61,7 +61,14 @@ export interface ConfigStore {
   readonly path: string;
   current(): AppConfig;
   configError(): string | null;
-  update(change: (current: AppConfig) => AppConfig, options?: { replace?: boolean }): Promise<AppConfig>;
+  update(change: (current: AppConfig) => AppConfig, options?: UpdateOptions): Promise<AppConfig>;
+}
+
+export interface UpdateOptions {
+  /** PUT /api/config: the only change allowed while the file on disk is broken */
+  readonly replace?: boolean;
+  /** sees the validated result and may refuse it (rules for writes only, e.g. secret binding) */
+  readonly check?: (next: AppConfig, current: AppConfig) => FieldError[];
 }
 
 export class FileConfigStore implements ConfigStore {
@@ -113,9 +120,13 @@ export class FileConfigStore implements ConfigStore {
 
   /**
    * Applies `change` to the current config and writes it. Writes are serialized; `replace` (PUT /api/config)
-   * is the only change allowed while the file on disk is broken.
+   * is the only change allowed while the file on disk is broken. `check` sees the validated result and may
+   * refuse it.
    */
-  update(change: (current: AppConfig) => AppConfig, { replace = false } = {}): Promise<AppConfig> {
+  update(
+    change: (current: AppConfig) => AppConfig,
+    { replace = false, check }: UpdateOptions = {},
+  ): Promise<AppConfig> {
     const run = this.queue.then(() => {
       const base = this.current();
       if (this.error && !replace) {
@@ -124,6 +135,9 @@ export class FileConfigStore implements ConfigStore {
       const next = change(base);
       const { config, errors } = validateConfig({ ...next, version: base.version + 1 });
       if (!config) throw new ConfigValidationError(errors);
+      // Rules for writes only (secret binding): the file on disk is checked again where providers are built.
+      const refused = check?.(config, base) ?? [];
+      if (refused.length) throw new ConfigValidationError(refused);
       this.writeFile(config);
       return config;
     });

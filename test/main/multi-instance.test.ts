@@ -82,6 +82,8 @@ test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, dup
 
   const acked = new Map<number, { subject: string; via: number }>();
   let killedAt = Infinity;
+  /** when the killed process was gone: a delivery that reached the provider before this may be its own */
+  let deadAt = Infinity;
   let next = 0;
   // Four clients in parallel, round-robin over the instances; after the kill, instance 1 refuses and its
   // share goes to the others (a load balancer would do the same).
@@ -97,6 +99,7 @@ test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, dup
       if (acked.size === KILL_AFTER && killedAt === Infinity) {
         killedAt = Date.now();
         await one.kill();
+        deadAt = Date.now();
       }
     }
   };
@@ -133,7 +136,7 @@ test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, dup
     assert.ok(takenOver <= 1, `${subject}: ${ds.length} deliveries, ${failedAttempts} recorded failures: ${JSON.stringify(detail.attempts)}`);
     if (takenOver === 1) {
       const when = ds.map((d) => `${d.at - killedAt} ms`).join(', ');
-      assert.ok(ds[0].at <= killedAt, `${subject} was delivered twice but not in flight when instance 1 was killed (deliveries at ${when} from the kill; attempts ${JSON.stringify(detail.attempts)})`);
+      assert.ok(ds[0].at <= deadAt, `${subject} was delivered twice but not in flight when instance 1 was killed (deliveries at ${when} from the kill; attempts ${JSON.stringify(detail.attempts)})`);
       inFlightOnDead++;
     }
   }
@@ -143,10 +146,15 @@ test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, dup
   // The SSE client on instance 3 saw email acknowledged by instances 1 and 2.
   await waitFor(() => [...acked.entries()].filter(([, a]) => a.via !== 2).every(([id]) => events.ids.has(id)), 10_000, 'SSE on instance 3 to see every other instance\'s sends');
   await events.stop();
-  // Stats are exact across instances.
-  const stats = (await api(three.url, 'GET', '/api/stats')).json;
-  assert.equal(stats.total, acked.size);
-  assert.equal(stats.total_sent, acked.size);
+  // Stats are exact across instances. A send the killed instance stored but never answered is delivered too
+  // (at most one per load client), so the log may hold a few more than were acknowledged, every one sent.
+  const stats = await waitFor(async () => {
+    const st = (await api(three.url, 'GET', '/api/stats')).json;
+    return st.total_queued === 0 ? st : undefined;
+  }, 30_000, 'the queue to drain');
+  assert.ok(stats.total >= acked.size && stats.total <= acked.size + 4, JSON.stringify(stats));
+  assert.equal(stats.total_sent, stats.total);
+  assert.equal((await api(two.url, 'GET', '/api/logs?limit=1')).json.total, stats.total);
 });
 
 test('config written on one instance applies on the others within 2 s; concurrent writes are all kept', skip, async () => {

@@ -61,7 +61,7 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     authToken: settings.authToken,
     corsOrigins: settings.corsOrigins,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, stores.changes)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics, settings.instanceId), (a) => eventRoutes(a, stores.changes)],
   });
   return { app, dispatcher, services: [queue, retention] };
 }

@@ -77,6 +77,7 @@ test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, dup
     const h = (await api(g.url, 'GET', '/api/health')).json;
     assert.equal(h.database, 'postgres');
     assert.equal(h.instance, `instance-${i + 1}`);
+    assert.equal((await api(g.url, 'GET', '/api/providers/health')).json.instance, `instance-${i + 1}`);
   }
   const events = await watchEvents(three.url);
 

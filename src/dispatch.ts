@@ -6,7 +6,6 @@ import type { ProviderConfig } from './core/provider.js';
 import type { AttemptRecord, ProviderRef, Source } from './core/email-log.js';
 import type { ConfigStore } from './config/store.js';
 import type { AppConfig } from './config/types.js';
-import { collectSecrets, scrub } from './config/secrets.js';
 import { planAttempts, type Random } from './routing/strategies.js';
 import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
 import type { SendLog } from './store/send-log.js';
@@ -28,6 +27,8 @@ export type DispatchResult =
 
 export interface SubmitOptions {
   readonly source: Source;
+  /** what submitted it: a key's name, "AUTH_TOKEN", or null when no auth is configured */
+  readonly apiKey: string | null;
   readonly idempotencyKey?: string;
   /** store as `queued` and return at once; the queue worker delivers it */
   readonly async?: boolean;
@@ -104,7 +105,7 @@ export class Dispatcher {
     const cfg = this.d.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
-      const logId = await this.d.log.record({ source: o.source, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
+      const logId = await this.d.log.record({ source: o.source, apiKey: o.apiKey, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
       o.onStored?.(logId);
       return { kind: 'sandbox', logId, processingTimeMs };
     }
@@ -112,7 +113,7 @@ export class Dispatcher {
     if (!plan.length) return { kind: 'unavailable' };
     // What providers deduplicate on: the client's key, else one of our own, kept with the record for retries.
     const deliveryKey = o.idempotencyKey ?? randomUUID();
-    const stored = { source: o.source, message, idempotencyKey: o.idempotencyKey, deliveryKey };
+    const stored = { source: o.source, apiKey: o.apiKey, message, idempotencyKey: o.idempotencyKey, deliveryKey };
     if (o.async) {
       // The queue hears of it on the change feed.
       const logId = await this.d.log.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
@@ -133,9 +134,11 @@ export class Dispatcher {
     if (stored.status !== 'sandbox') return 'not_sandbox';
     const plan = this.plan(stored.message);
     if (!plan.length) return { kind: 'unavailable' };
-    // Claimed atomically: two concurrent releases cannot both send it.
-    if (!(await this.d.log.transition(logId, { to: 'sending', from: ['sandbox'], lease: this.d.lease }))) return 'not_sandbox';
-    return this.deliver({ id: logId, message: stored.message }, { t0, plan });
+    // Claimed atomically: two concurrent releases cannot both send it. Like every send it gets a key providers
+    // deduplicate on, stored with the record so a retry after a crash reuses it.
+    const deliveryKey = randomUUID();
+    if (!(await this.d.log.transition(logId, { to: 'sending', from: ['sandbox'], lease: this.d.lease, deliveryKey }))) return 'not_sandbox';
+    return this.deliver({ id: logId, message: stored.message, deliveryKey }, { t0, plan });
   }
 
   /**
@@ -180,13 +183,11 @@ export class Dispatcher {
     return { kind: 'failed', logId: email.id, processingTimeMs, ...failed };
   }
 
-  /** Failure details with any configured secret an API echoed back scrubbed out. */
+  /** Failure details (error text already cleaned of secrets by the engine). */
   describeFailure(result: DeliveryResult): { attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean } {
-    const secrets = collectSecrets(this.d.config.current());
-    const clean = (s: string) => scrub(s, secrets);
     return {
-      attempts: result.attempts.map((a) => (a.error ? { ...a, error: clean(a.error) } : a)),
-      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: clean(f.error.message) })),
+      attempts: result.attempts,
+      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: f.error.message })),
       transient: result.failures.some((f) => f.error.class === 'transient'),
     };
   }

@@ -41,6 +41,8 @@ export interface LogSummary {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  /** what submitted it: an API key's name, "AUTH_TOKEN", or null when no auth is configured */
+  api_key: string | null;
 }
 
 /** SPEC section 6: GET /api/logs/{id}. */
@@ -63,6 +65,8 @@ export interface LogFilter {
   readonly provider?: string;
   readonly q?: string;
   readonly source?: string;
+  /** an API key name, or AUTH_TOKEN */
+  readonly apiKey?: string;
 }
 
 /** SPEC section 6: GET /api/stats. */

@@ -6,6 +6,8 @@ import type { Lease } from './lease.js';
 
 export interface NewEmail {
   readonly source: Source;
+  /** the credential that submitted it (key name or "AUTH_TOKEN"); null without auth */
+  readonly apiKey?: string | null;
   readonly status: EmailStatus;
   readonly message: Message;
   readonly idempotencyKey?: string;
@@ -40,6 +42,8 @@ export interface Transition {
   readonly nextAttemptAt?: number | null;
   /** the queue finished one more delivery round */
   readonly countRound?: boolean;
+  /** sets the key providers deduplicate on (a release gets one); absent keeps the stored one */
+  readonly deliveryKey?: string;
 }
 
 export interface StoredMessage {
@@ -58,7 +62,7 @@ export interface SendLog {
   get(id: number): Promise<LogDetail | undefined>;
   /** The stored Message (with its raw source when it came over SMTP), for raw view, release and the queue. */
   message(id: number): Promise<StoredMessage | undefined>;
-  /** Newest first; `total` counts every matching record, not the page. */
+  /** Newest first; `total` counts every matching record, not the page (a `q` search counts within its cap). */
   list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }>;
   /** Kept incrementally: cheap at a million records. */
   stats(): Promise<Stats>;

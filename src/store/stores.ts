@@ -1,4 +1,5 @@
 // The set of stores one backend provides. Everything outside src/store/ talks to these interfaces only.
+import type { ApiKeyStore } from './api-keys.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { ConfigRecords } from './config-records.js';
 import type { DeliveryQueue } from './delivery-queue.js';
@@ -17,6 +18,8 @@ export interface Stores {
   readonly queue: DeliveryQueue;
   readonly idempotency: IdempotencyKeys;
   readonly retention: LogRetention;
+  /** API keys (SPEC 9.1): shared by every instance, looked up on every authenticated request */
+  readonly apiKeys: ApiKeyStore;
   readonly changes: ChangeFeed;
   /** present in PostgreSQL mode only; file mode keeps config.json */
   readonly config?: ConfigRecords;

@@ -5,11 +5,12 @@ import { createMessage } from '../../core/message.js';
 import type { FieldError } from '../../config/types.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorBody } from '../schemas.js';
-import { RequestValidationError, toFieldErrors } from '../validation.js';
+import { problemsOf, RequestValidationError } from '../validation.js';
 import { toHttpAnswer, type HttpAnswer } from '../send-response.js';
 import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
 import type { IdempotencyKeys } from '../../store/idempotency-keys.js';
 import type { Lease } from '../../store/lease.js';
+import { principalName } from '../../auth/credentials.js';
 
 /** Headers a caller may not set through `headers`: the message's own fields and MIME structure. */
 const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'sender', 'return-path', 'content-type', 'content-transfer-encoding', 'mime-version']);
@@ -74,15 +75,16 @@ export const sendSchema = {
 };
 
 export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyKeys, lease: Lease): void {
-  app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema, attachValidation: true }, async (req, reply) => {
-    const schemaProblems = req.validationError?.validation ? toFieldErrors(req.validationError.validation as any, 'body') : [];
-    const problems = [...schemaProblems, ...checkSendInput(req.body)];
-    if (problems.length) throw new RequestValidationError(problems);
+  app.post<{ Body: SendInput }>('/api/send', { config: { scope: 'send' }, schema: sendSchema, attachValidation: true }, async (req, reply) => {
+    const failed = req.validationError;
+    const problems = [...(failed ? problemsOf(failed) : []), ...checkSendInput(req.body)];
+    if (problems.length) throw new RequestValidationError(problems, { cause: failed?.cause });
     const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
     const async = /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));
     const send = async (onStored?: (logId: number) => void): Promise<HttpAnswer> =>
-      toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', async, idempotencyKey, onStored }));
-    const answer = idempotencyKey ? await withIdempotency(idempotency, lease, idempotencyKey, req.body, send) : await send();
+      toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', apiKey: principalName(req.principal), async, idempotencyKey, onStored }));
+    const onAttachError = (err: unknown) => req.log.error({ err }, 'idempotency key could not be linked to its email');
+    const answer = idempotencyKey ? await withIdempotency(idempotency, lease, idempotencyKey, req.body, send, onAttachError) : await send();
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
 }

@@ -140,4 +140,18 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
 
     `,
   },
+  {
+    name: '003_api_keys',
+    sql: `
+    CREATE TABLE api_keys (
+      id bigserial PRIMARY KEY,
+      name text NOT NULL UNIQUE,
+      scope text NOT NULL,
+      prefix text NOT NULL,
+      hash text NOT NULL UNIQUE,
+      created_at text NOT NULL,
+      last_used_at text
+    );
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ import { PgIdempotencyKeys } from './idempotency-keys.js';
 import { PgLogRetention } from './log-retention.js';
 import { PgConfigRecords } from './config-records.js';
 import { Singletons } from './singletons.js';
+import { PgApiKeys } from './api-keys.js';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -40,6 +41,7 @@ export async function openPostgresStores(settings: StoreSettings): Promise<Store
     retention: new PgLogRetention(sql),
     changes: changes.feed,
     config: new PgConfigRecords(sql),
+    apiKeys: new PgApiKeys(sql),
     leads: (task) => singletons.leads(task),
     async ping() {
       let timer: NodeJS.Timeout | undefined;

@@ -94,10 +94,10 @@ export class PgSendLog implements SendLog {
   }
 
   async get(id: number): Promise<LogDetail | undefined> {
-    const [row] = await this.sql.unsafe<(SummaryRow & { message: string })[]>(`SELECT ${SUMMARY_COLUMNS}, message FROM emails WHERE id = $1`, [id], { prepare: true });
+    const [row] = await this.sql.unsafe<(SummaryRow & { message: string; raw: Buffer | null })[]>(`SELECT ${SUMMARY_COLUMNS}, message, raw FROM emails WHERE id = $1`, [id], { prepare: true });
     if (!row) return undefined;
     const attempts = await this.sql.unsafe<AttemptRow[]>(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE email_id = $1 ORDER BY id`, [id], { prepare: true });
-    return toDetail(row, row.message, attempts);
+    return toDetail(row, deserializeMessage(row.message, row.raw), attempts);
   }
 
   async message(id: number): Promise<StoredMessage | undefined> {

@@ -3,7 +3,7 @@ import { formatAddress, type Message } from '../../core/message.js';
 import type { AttemptRecord, LogDetail, LogSummary } from '../../core/email-log.js';
 
 export const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, api_key`;
 
 /** A summary as stored: the timestamp is created_at, the recipients a JSON array. */
 export type SummaryRow = Omit<LogSummary, 'timestamp' | 'to_addresses'> & { created_at: string; to_addresses: string };
@@ -25,10 +25,11 @@ export const toSummary = (r: SummaryRow): LogSummary => ({
   error_message: r.error_message,
   source: r.source,
   attempt_count: r.attempt_count,
+  api_key: r.api_key,
 });
 
-export function toDetail(row: SummaryRow, messageJson: string, attempts: readonly AttemptRow[]): LogDetail {
-  const m = JSON.parse(messageJson) as Message;
+/** `m`: the stored Message with its parts (derived from the raw source when it has one). */
+export function toDetail(row: SummaryRow, m: Message, attempts: readonly AttemptRow[]): LogDetail {
   return {
     ...toSummary(row),
     cc: m.cc.map(formatAddress),
@@ -43,8 +44,12 @@ export function toDetail(row: SummaryRow, messageJson: string, attempts: readonl
   };
 }
 
-/** A Message as stored: everything but the raw source, which has its own column. */
-export const serializeMessage = (m: Message): string => JSON.stringify({ ...m, raw: undefined });
+/**
+ * A Message as stored: everything but the raw source, which has its own column. With a raw source the
+ * body parts are not stored again (as JSON and base64): readers derive them from it (`partsOf`).
+ */
+export const serializeMessage = (m: Message): string =>
+  JSON.stringify(m.raw ? { ...m, raw: undefined, text: undefined, html: undefined, attachments: [] } : m);
 
 export function deserializeMessage(json: string, raw: Buffer | null): Message {
   const m = JSON.parse(json) as Message;

@@ -7,6 +7,7 @@ import { SqliteSendLog } from './send-log.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
 import { SqliteIdempotencyKeys } from './idempotency-keys.js';
 import { SqliteLogRetention } from './log-retention.js';
+import { SqliteApiKeyStore } from './api-key-store.js';
 
 /** Throws (ENOENT, EACCES, SQLITE_NOTADB …) when the file cannot be used: main.ts turns that into one line. */
 export function openSqliteStores(path: string): Stores {
@@ -25,6 +26,7 @@ export function storesOver(db: Db): Stores {
     queue: new SqliteDeliveryQueue(db, log, changes),
     idempotency: new SqliteIdempotencyKeys(db),
     retention: new SqliteLogRetention(db),
+    apiKeys: new SqliteApiKeyStore(db),
     changes: changes.feed,
     // One process per file: it always runs the background work.
     leads: async () => true,

@@ -1,16 +1,19 @@
 // SendLog on SQLite: writes share group commits; reads are single statements; counters kept by triggers.
 import type { Statement } from 'better-sqlite3';
-import { formatAddress } from '../../core/message.js';
+import { formatAddress, type Message } from '../../core/message.js';
 import type { LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
 import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
 import { statementCache, type Db } from './database.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Announcer } from './announcer.js';
+import { partsOf } from '../../smtp/parse.js';
+import { SEARCH_SCAN_CAP, toFtsQuery } from '../search.js';
 import { deserializeMessage, serializeMessage, SUMMARY_COLUMNS, toDetail, toSummary, type AttemptRow, type SummaryRow } from './log-rows.js';
 
 export class SqliteSendLog implements SendLog {
   private readonly prepared: (sql: string) => Statement;
   private readonly insertEmail: Statement;
+  private readonly insertSearch: Statement;
   private readonly insertAttempt: Statement;
   private readonly applyTransition: Statement;
 
@@ -21,8 +24,9 @@ export class SqliteSendLog implements SendLog {
   ) {
     this.prepared = statementCache(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertSearch = db.prepare('INSERT INTO emails_fts(rowid, subject, addresses) VALUES (?, ?, ?)');
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -31,7 +35,7 @@ export class SqliteSendLog implements SendLog {
       provider_name = coalesce(@provider_name, provider_name), provider_type = coalesce(@provider_type, provider_type),
       processing_time_ms = coalesce(@time, processing_time_ms), message_id = coalesce(@message_id, message_id), error_message = @error,
       attempt_count = attempt_count + @attempts, next_attempt_at = @next, delivery_rounds = delivery_rounds + @round,
-      lease_owner = @lease_owner, lease_until = @lease_until
+      lease_owner = @lease_owner, lease_until = @lease_until, delivery_key = coalesce(@delivery_key, delivery_key)
       WHERE id = @id AND (@from IS NULL OR status IN (SELECT value FROM json_each(@from))) AND (@holder IS NULL OR lease_owner = @holder)`);
   }
 
@@ -53,8 +57,15 @@ export class SqliteSendLog implements SendLog {
       e.deliveryKey ?? null,
       leased ? e.lease!.owner : null,
       leased ? Date.now() + e.lease!.ms : null,
+      e.apiKey ?? null,
     ];
-    const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
+    // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
+    const addresses = `${row[3]} ${row[4]}`;
+    const id = await this.writes.run(() => {
+      const id = Number(this.insertEmail.run(...row).lastInsertRowid);
+      this.insertSearch.run(id, m.subject, addresses);
+      return id;
+    });
     this.changes.announce(id, e.status, null, true);
     return id;
   }
@@ -78,6 +89,7 @@ export class SqliteSendLog implements SendLog {
       round: t.countRound ? 1 : 0,
       lease_owner: leased ? t.lease!.owner : null,
       lease_until: leased ? Date.now() + t.lease!.ms : null,
+      delivery_key: t.deliveryKey ?? null,
     };
     const applied = await this.writes.run(() => {
       if (this.applyTransition.run(params).changes !== 1) return false;
@@ -95,11 +107,15 @@ export class SqliteSendLog implements SendLog {
   }
 
   async get(id: number): Promise<LogDetail | undefined> {
-    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message FROM emails WHERE id = ?`).get(id) as (SummaryRow & { message: string }) | undefined;
+    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message, raw FROM emails WHERE id = ?`).get(id) as
+      | (SummaryRow & { message: string; raw: Buffer | null })
+      | undefined;
     if (!row) return undefined;
+    const stored = JSON.parse(row.message) as Message;
+    const m = row.raw ? { ...stored, ...(await partsOf(row.raw, false)) } : stored;
     const attempts = this.prepared(`SELECT provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class
       FROM attempts WHERE email_id = ? ORDER BY id`).all(id) as AttemptRow[];
-    return toDetail(row, row.message, attempts);
+    return toDetail(row, m, attempts);
   }
 
   async message(id: number): Promise<StoredMessage | undefined> {
@@ -112,14 +128,17 @@ export class SqliteSendLog implements SendLog {
   async list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (f.q !== undefined && f.q !== '') {
+      const match = toFtsQuery(f.q);
+      if (match === undefined) return { logs: [], total: 0 };
+      // The newest SEARCH_SCAN_CAP matches, straight from the index in rowid order: bounded whatever the text.
+      where.push(`id IN (SELECT rowid FROM emails_fts WHERE emails_fts MATCH ? ORDER BY rowid DESC LIMIT ${SEARCH_SCAN_CAP})`);
+      args.push(match);
+    }
     if (f.status) where.push('status = ?'), args.push(f.status);
     if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
     if (f.source) where.push('source = ?'), args.push(f.source);
-    if (f.q) {
-      const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
-      where.push(`(subject LIKE ? ESCAPE '\\' OR from_address LIKE ? ESCAPE '\\' OR to_addresses LIKE ? ESCAPE '\\')`);
-      args.push(like, like, like);
-    }
+    if (f.apiKey) where.push('api_key = ?'), args.push(f.apiKey);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
       ...args,
@@ -129,9 +148,9 @@ export class SqliteSendLog implements SendLog {
     return { logs: rows.map(toSummary), total: this.count(f, clause, args) };
   }
 
-  /** Counters answer the unfiltered and status-only totals without a scan. */
+  /** Counters answer the unfiltered and status-only totals without a scan; a search counts within its cap. */
   private count(f: LogFilter, clause: string, args: unknown[]): number {
-    if (!f.provider && !f.source && !f.q) return this.counter(f.status ? `status:${f.status}` : 'total');
+    if (!f.provider && !f.source && !f.q && !f.apiKey) return this.counter(f.status ? `status:${f.status}` : 'total');
     return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
   }
 

@@ -152,6 +152,9 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       created_at text NOT NULL,
       last_used_at text
     );
+    -- which API key sent each email (SPEC 9.1)
+    ALTER TABLE emails ADD COLUMN api_key text;
+    CREATE INDEX emails_api_key ON emails (api_key, id);
     `,
   },
 ];

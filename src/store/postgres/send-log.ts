@@ -19,8 +19,8 @@ export class PgSendLog implements SendLog {
     const leased = e.status === 'sending' && e.lease;
     const [row] = await this.sql.unsafe<SummaryRow[]>(
       `INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw,
-        idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${SUMMARY_COLUMNS}`,
+        idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${SUMMARY_COLUMNS}`,
       [
         new Date().toISOString(),
         e.source,
@@ -36,6 +36,7 @@ export class PgSendLog implements SendLog {
         e.deliveryKey ?? null,
         leased ? e.lease!.owner : null,
         leased ? Date.now() + e.lease!.ms : null,
+        e.apiKey ?? null,
       ] as never[],
       { prepare: true },
     );
@@ -113,6 +114,7 @@ export class PgSendLog implements SendLog {
     if (f.status) where.push(`status = ${arg(f.status)}`);
     if (f.provider) where.push(`provider_id = ${arg(f.provider)}`);
     if (f.source) where.push(`source = ${arg(f.source)}`);
+    if (f.apiKey) where.push(`api_key = ${arg(f.apiKey)}`);
     if (f.q) {
       // ILIKE: SQLite's LIKE is case-insensitive for ASCII; the same query finds the same records on both.
       const like = arg(`%${f.q.replace(/[\\%_]/g, '\\$&')}%`);
@@ -130,7 +132,7 @@ export class PgSendLog implements SendLog {
 
   /** Counters answer the unfiltered and status-only totals without a scan. */
   private async count(f: LogFilter, clause: string, args: unknown[]): Promise<number> {
-    if (!f.provider && !f.source && !f.q) return this.counter(f.status ? `status:${f.status}` : 'total');
+    if (!f.provider && !f.source && !f.q && !f.apiKey) return this.counter(f.status ? `status:${f.status}` : 'total');
     const [{ n }] = await this.sql.unsafe<{ n: number }[]>(`SELECT count(*) AS n FROM emails ${clause}`, args as never[], { prepare: true });
     return n;
   }

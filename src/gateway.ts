@@ -98,7 +98,7 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     headersTimeoutMs: settings.headersTimeoutMs,
     webRoot,
     plugins: [
-      (a) => observabilityRoutes(a, config, breaker, metrics),
+      (a) => observabilityRoutes(a, config, breaker, metrics, settings.instanceId),
       (a) => eventRoutes(a, stores.changes, settings.eventsMaxClients),
       (a) => inboundWebhookRoutes(a, intake),
       (a) => suppressionRoutes(a, suppressions),

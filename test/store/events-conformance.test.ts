@@ -2,6 +2,7 @@
 // leased WebhookDeliveries queue) and what section 12 adds to SendLog/DeliveryQueue, written against the
 // interfaces: every backend in backends.ts runs them.
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import type { InboundEvent } from '../../src/core/delivery-event.js';
 import { createMessage } from '../../src/core/message.js';
 import type { Stores } from '../../src/store/stores.js';
@@ -14,6 +15,13 @@ async function sentEmail(stores: Stores, providerId: string, messageId: string):
   const id = await stores.log.record({ source: 'api', status: 'sending', message: msg() });
   await stores.log.transition(id, { to: 'success', provider: { id: providerId, name: providerId, type: 'resend' }, messageId, attempts: [] });
   return id;
+}
+
+/** The events, suppression and webhook stores are SQLite-only so far (src/store/postgres/unsupported.ts). */
+function sectionTwelveMissing(stores: Stores, t: TestContext): boolean {
+  if (stores.backend !== 'postgres') return false;
+  t.skip('section-12 stores are not on PostgreSQL yet (src/store/postgres/unsupported.ts)');
+  return true;
 }
 
 /** ids announced on the change feed without a status transition (delivery events) */
@@ -29,7 +37,8 @@ const ev = (o: Partial<InboundEvent>): InboundEvent => ({
   type: 'delivered', bounce_type: null, recipient: 'b@example.org', occurred_at: '2026-01-01T00:00:00.000Z', provider_id: 'p1', detail: null, url: null, message_key: 'm1', dedupe_key: 'd1', ...o,
 });
 
-storeTest('events land on the email of that provider and message id (brackets ignored), once, ordered by occurred_at', async ({ stores }) => {
+storeTest('events land on the email of that provider and message id (brackets ignored), once, ordered by occurred_at', async ({ stores }, t) => {
+  if (sectionTwelveMissing(stores, t)) return;
   const changed = changedIds(stores);
   const id = await sentEmail(stores, 'p1', '<m1>');
   const other = await sentEmail(stores, 'p2', 'm1');
@@ -53,7 +62,8 @@ storeTest('events land on the email of that provider and message id (brackets ig
   assert.equal((await stores.log.list({ limit: 10, offset: 0, delivery_status: 'delivered' })).total, 0);
 });
 
-storeTest('suppressions compare case-insensitively, keep the first reason, search and page', async ({ stores }) => {
+storeTest('suppressions compare case-insensitively, keep the first reason, search and page', async ({ stores }, t) => {
+  if (sectionTwelveMissing(stores, t)) return;
   assert.equal(await stores.suppressions.add({ email: 'Ann@Example.org', reason: 'hard_bounce', provider_id: 'p1', log_id: 7 }), true);
   assert.equal(await stores.suppressions.add({ email: 'ann@example.org', reason: 'manual', provider_id: null, log_id: null }), false);
   await stores.suppressions.add({ email: 'bob@example.org', reason: 'complaint', provider_id: 'p1', log_id: 8 });
@@ -66,7 +76,8 @@ storeTest('suppressions compare case-insensitively, keep the first reason, searc
   assert.equal(await stores.suppressions.remove('bob@example.org'), false);
 });
 
-storeTest('webhook deliveries are leased to one worker, retried with the same id, released at start', async ({ stores }) => {
+storeTest('webhook deliveries are leased to one worker, retried with the same id, released at start', async ({ stores }, t) => {
+  if (sectionTwelveMissing(stores, t)) return;
   await stores.webhooks.create({ id: 'wh1', url: 'https://x.example/', events: ['email.sent'], description: null, created_at: new Date().toISOString(), secret: 'whsec_x' });
   assert.equal((await stores.webhooks.list())[0].events[0], 'email.sent');
   assert.equal('secret' in (await stores.webhooks.list())[0], false, 'list never carries the secret');

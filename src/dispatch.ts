@@ -18,6 +18,7 @@ export interface ProviderError {
 export type DispatchResult =
   | { kind: 'sandbox'; logId: number; processingTimeMs: number }
   | { kind: 'queued'; logId: number }
+  | { kind: 'scheduled'; logId: number; sendAt: Date }
   | { kind: 'success'; logId: number; processingTimeMs: number; provider: ProviderRef; messageId: string | null; attempts: AttemptRecord[] }
   | { kind: 'failed'; logId: number; processingTimeMs: number; attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean }
   | { kind: 'unavailable' };
@@ -27,6 +28,8 @@ export interface SubmitOptions {
   readonly idempotencyKey?: string;
   /** store as `queued` and return at once; the queue worker delivers it */
   readonly async?: boolean;
+  /** store as `scheduled` (whatever the routing, sandbox included: it applies at delivery); the queue sends it then */
+  readonly sendAt?: Date;
   /** called with the log id once the email is stored, before delivery starts */
   readonly onStored?: (logId: number) => void;
 }
@@ -56,6 +59,11 @@ export class Dispatcher {
     private readonly health?: Availability,
   ) {}
 
+  /** Sandbox mode is on now: nothing would leave the machine. */
+  sandboxed(): boolean {
+    return this.config.current().routing.sandbox;
+  }
+
   /** The providers routing would try for this message now (rules, breaker, mode). */
   plan(message: Message, cfg: AppConfig = this.config.current()): ProviderConfig[] {
     return planAttempts(cfg.providers, cfg.routing, message, { random: this.random, available: this.health && ((id) => this.health!.available(id)) });
@@ -63,6 +71,7 @@ export class Dispatcher {
 
   async submit(message: Message, o: SubmitOptions): Promise<DispatchResult> {
     const t0 = performance.now();
+    if (o.sendAt) return this.schedule(message, o.sendAt, o);
     const cfg = this.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
@@ -85,6 +94,28 @@ export class Dispatcher {
     const logId = await this.store.record({ ...stored, status: 'sending' });
     o.onStored?.(logId);
     return this.deliver(logId, message, plan, t0, deliveryKey);
+  }
+
+  private async schedule(message: Message, sendAt: Date, o: SubmitOptions): Promise<DispatchResult> {
+    const deliveryKey = o.idempotencyKey ?? randomUUID();
+    const logId = await this.store.record({
+      source: o.source,
+      status: 'scheduled',
+      message,
+      idempotencyKey: o.idempotencyKey,
+      deliveryKey,
+      sendAt,
+      nextAttemptAt: sendAt.getTime(),
+    });
+    o.onStored?.(logId);
+    this.queue?.wake();
+    return { kind: 'scheduled', logId, sendAt };
+  }
+
+  /** A scheduled email that has not started yet becomes `canceled`. Atomic against the queue's claim. */
+  async cancel(logId: number): Promise<'canceled' | 'not_found' | 'not_scheduled'> {
+    if (await this.store.transition(logId, 'scheduled', 'canceled')) return 'canceled';
+    return (await this.store.summary(logId)) ? 'not_scheduled' : 'not_found';
   }
 
   /** Sends a sandbox-captured email for real through the current routing; its record moves on from `sandbox`. */

@@ -16,9 +16,11 @@ import { validatorCompiler } from './validation.js';
 import { frameworkErrors, installErrorHandling } from './errors.js';
 import { installAuth, installHostGuard } from './guards.js';
 import { sendRoutes } from './routes/send.js';
+import { sendBatchRoutes } from './routes/send-batch.js';
 import { logRoutes } from './routes/logs.js';
 import { configRoutes } from './routes/config.js';
 import { healthRoutes } from './routes/health.js';
+import { dropinRoutes } from '../dropin/routes.js';
 
 export const BODY_LIMIT = 10 * 1024 * 1024;
 
@@ -71,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installHostGuard(app, deps.authToken);
   installAuth(app, deps.authToken);
   if (deps.corsOrigins?.length) {
-    await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
+    await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'x-postmark-server-token'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   }
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -92,8 +94,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps.config, deps.store);
   sendRoutes(app, deps.dispatcher, deps.idempotency);
+  sendBatchRoutes(app, deps.dispatcher, deps.idempotency);
   logRoutes(app, deps.store, deps.dispatcher);
   configRoutes(app, deps.config, deps.pool);
+  dropinRoutes(app, { dispatcher: deps.dispatcher, store: deps.store, idempotency: deps.idempotency, authToken: deps.authToken });
   for (const plugin of deps.plugins ?? []) plugin(app);
 
   if (deps.webRoot && existsSync(deps.webRoot)) {

@@ -4,6 +4,10 @@ import { HEADER_NAME, NO_CRLF } from './validation.js';
 
 export const Mailbox = Type.String({ format: 'mailbox', maxLength: 998, description: '`addr@domain` or `Display Name <addr@domain>`' });
 
+/** An inline part's Content-ID, referenced from the HTML as `cid:…` (no angle brackets, no spaces). */
+export const ContentId = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s<>"]+$', description: 'Content-ID of an inline image, used as `cid:…` in body_html' });
+export const SendAt = Type.String({ maxLength: 40, description: 'ISO 8601 date-time with a UTC offset, in the future, at most 30 days ahead: the email is stored as `scheduled` and sent then' });
+
 export const MessageDetail = Type.Object({ message: Type.String() });
 export const ErrorBody = Type.Object({ detail: MessageDetail }, { description: 'Error with a message' });
 export const ValidationErrorBody = Type.Object(
@@ -47,6 +51,7 @@ export const SendBody = Type.Object(
           filename: Type.String({ minLength: 1, maxLength: 255, pattern: NO_CRLF }),
           content: Type.String({ format: 'base64', description: 'base64 of the file' }),
           content_type: Type.Optional(Type.String({ pattern: '^[\\w.+-]+/[\\w.+-]+(;[^\\r\\n]*)?$' })),
+          content_id: Type.Optional(ContentId),
         }),
         { maxItems: 100 },
       ),
@@ -54,6 +59,7 @@ export const SendBody = Type.Object(
     tags: Type.Optional(
       Type.Object({}, { patternProperties: { '^.{1,256}$': Type.String({ maxLength: 256, pattern: NO_CRLF }) }, additionalProperties: false }),
     ),
+    send_at: Type.Optional(SendAt),
   },
   { description: 'An email. At least one of body_text and body_html.' },
 );

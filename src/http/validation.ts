@@ -20,6 +20,9 @@ const common: Options = { allErrors: true, formats, strict: false, useDefaults: 
 const bodyAjv = new Ajv({ ...common, coerceTypes: false, removeAdditional: false });
 const textAjv = new Ajv({ ...common, coerceTypes: 'array', removeAdditional: false });
 
+/** A body validator outside a route (drop-ins check their translated input against the native schema). */
+export const compileBodySchema = (schema: object) => bodyAjv.compile(schema);
+
 export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as any;
 

@@ -29,7 +29,8 @@ export function toMailgunPayload(m: Message): FormData {
   if (m.replyTo) form.append('h:Reply-To', formatAddress(m.replyTo));
   for (const [name, value] of Object.entries(m.headers)) form.append(`h:${name}`, value);
   for (const a of m.attachments) {
-    form.append('attachment', new Blob([Buffer.from(a.content, 'base64')], { type: a.contentType }), a.filename);
+    // Mailgun names an inline part by its file name: `cid:<filename>` in the HTML.
+    form.append(a.contentId ? 'inline' : 'attachment', new Blob([Buffer.from(a.content, 'base64')], { type: a.contentType }), a.filename);
   }
   for (const t of tagValues(m.tags)) form.append('o:tag', t);
   // Every tag also rides along as a user variable, returned in events and webhooks.

@@ -7,8 +7,9 @@ import type { ErrorClass } from '../core/receipt.js';
 import type { Db } from './sqlite.js';
 import { GroupCommit } from './group-commit.js';
 
-export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
-export type Source = 'api' | 'smtp';
+export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox' | 'scheduled' | 'canceled';
+export const SOURCES = ['api', 'smtp', 'resend', 'sendgrid', 'postmark'] as const;
+export type Source = (typeof SOURCES)[number];
 
 export interface ProviderRef {
   readonly id: string;
@@ -37,6 +38,8 @@ export interface NewEmail {
   readonly processingTimeMs?: number;
   /** epoch ms when the queue should pick it up */
   readonly nextAttemptAt?: number;
+  /** a scheduled send's time (status `scheduled`; the queue claims it at `nextAttemptAt`) */
+  readonly sendAt?: Date;
 }
 
 export interface Outcome {
@@ -76,6 +79,7 @@ export interface LogSummary {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  send_at: string | null;
 }
 
 export interface LogDetail extends LogSummary {
@@ -105,12 +109,13 @@ export interface Stats {
   total_failed: number;
   total_sandbox: number;
   total_queued: number;
+  total_scheduled: number;
   avg_processing_time_ms: number;
   by_provider: Record<string, { sent: number; failed: number }>;
 }
 
 const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, send_at`;
 
 interface SummaryRow {
   id: number;
@@ -127,6 +132,7 @@ interface SummaryRow {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  send_at: string | null;
 }
 
 const toSummary = (r: SummaryRow): LogSummary => ({
@@ -144,6 +150,7 @@ const toSummary = (r: SummaryRow): LogSummary => ({
   error_message: r.error_message,
   source: r.source,
   attempt_count: r.attempt_count,
+  send_at: r.send_at,
 });
 
 /** A Message as stored: everything but the raw source, which has its own column. */
@@ -166,8 +173,8 @@ export class EmailStore extends EventEmitter {
     super();
     this.writes = new GroupCommit(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, send_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -194,6 +201,7 @@ export class EmailStore extends EventEmitter {
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
+      e.sendAt?.toISOString() ?? null,
     ];
     const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
     this.emit('status', e.status, null);
@@ -238,7 +246,7 @@ export class EmailStore extends EventEmitter {
    */
   async claimDue(now: number, limit: number): Promise<ClaimedEmail[]> {
     const rows = this.prepared(`UPDATE emails SET status = 'sending' WHERE id IN
-      (SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+      (SELECT id FROM emails WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
       RETURNING id, message, raw, delivery_key, delivery_rounds, created_at`).all(now, limit) as {
       id: number;
       message: string;
@@ -251,9 +259,9 @@ export class EmailStore extends EventEmitter {
     return rows.map((r) => ({ id: r.id, message: deserializeMessage(r.message, r.raw), deliveryKey: r.delivery_key, rounds: r.delivery_rounds, createdAt: r.created_at }));
   }
 
-  /** When the next queued email falls due (epoch ms), or undefined when none is queued. */
+  /** When the next queued or scheduled email falls due (epoch ms), or undefined when none waits. */
   async nextDueAt(): Promise<number | undefined> {
-    const row = this.prepared(`SELECT min(next_attempt_at) AS at FROM emails WHERE status = 'queued'`).get() as { at: number | null };
+    const row = this.prepared(`SELECT min(next_attempt_at) AS at FROM emails WHERE status IN ('queued', 'scheduled')`).get() as { at: number | null };
     return row.at ?? undefined;
   }
 
@@ -348,6 +356,7 @@ export class EmailStore extends EventEmitter {
       total_failed: c.get('status:failed') ?? 0,
       total_sandbox: c.get('status:sandbox') ?? 0,
       total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
+      total_scheduled: c.get('status:scheduled') ?? 0,
       avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
       by_provider: byProvider,
     };

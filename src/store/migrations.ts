@@ -69,4 +69,10 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  // 3: scheduled sends (`send_at`): they wait as `scheduled` and the queue claims them when due.
+  `
+  ALTER TABLE emails ADD COLUMN send_at TEXT;
+  DROP INDEX emails_due;
+  CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status IN ('queued', 'sending', 'scheduled');
+  `,
 ];

@@ -1,0 +1,129 @@
+// What the three drop-in APIs (Resend, SendGrid, Postmark) share: each is an encapsulated Fastify scope with
+// its own credential header and its own error shape; a request is translated into the native send input,
+// checked by the native validation (same limits, same header rules), and goes through the one dispatch path.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FieldError } from '../config/types.js';
+import type { Dispatcher } from '../dispatch.js';
+import type { EmailStore, Source } from '../store/email-store.js';
+import type { IdempotencyStore } from '../store/idempotency-store.js';
+import { tokenMatches } from '../http/guards.js';
+import { ConflictError, HttpError } from '../http/errors.js';
+import { RequestValidationError, toFieldErrors } from '../http/validation.js';
+import { sendInputProblems } from '../http/routes/send.js';
+import type { SendInput } from '../core/message.js';
+
+export interface DropinDeps {
+  readonly dispatcher: Dispatcher;
+  readonly store: EmailStore;
+  readonly idempotency: IdempotencyStore;
+  readonly authToken?: string;
+}
+
+/** A problem in the provider's terms: the field as that API names it. */
+export interface Problem {
+  readonly field: string;
+  readonly msg: string;
+  /** the native problem type (`missing`, `value_error`, …), for APIs that name error kinds */
+  readonly type: string;
+}
+
+export type Failure =
+  | { readonly kind: 'unauthorized'; readonly presented: boolean }
+  | { readonly kind: 'invalid'; readonly problems: readonly Problem[] }
+  | { readonly kind: 'malformed'; readonly msg: string }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'conflict'; readonly msg: string }
+  | { readonly kind: 'not_found'; readonly msg: string }
+  | { readonly kind: 'unavailable'; readonly msg: string }
+  | { readonly kind: 'delivery_failed'; readonly msg: string }
+  | { readonly kind: 'internal' };
+
+export interface Dialect {
+  readonly source: Source;
+  /** where this API's SDK puts its key */
+  credential(req: FastifyRequest): string | undefined;
+  /** the API's own status and error body */
+  render(f: Failure): { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> };
+}
+
+/** Thrown by a translator: answered in the dialect's shape by the scope's error handler. */
+export class DropinFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.kind);
+  }
+}
+
+export const invalid = (problems: readonly Problem[]) => new DropinFailure({ kind: 'invalid', problems });
+
+export const INTERNAL_MESSAGE = 'Internal server error. Check the gateway logs for details.';
+
+/** Native field errors (`loc` from `body`) named the way the provider names its fields. */
+export function renameProblems(errors: readonly FieldError[], name: (loc: readonly (string | number)[]) => string): Problem[] {
+  return errors.map((e) => ({ field: name(e.loc.slice(1)), msg: e.msg, type: e.type }));
+}
+
+/** The native rules for one translated email, in the provider's field names. */
+export const nativeProblems = (input: SendInput & { send_at?: string }, name: (loc: readonly (string | number)[]) => string): Problem[] =>
+  renameProblems(sendInputProblems(input), name);
+
+/** A loc as `a.b[0].c`, the way the SDKs' docs write field paths. */
+export const dotted = (loc: readonly (string | number)[]) =>
+  loc.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
+
+function failureOf(error: FastifyError | Error): Failure | undefined {
+  if (error instanceof DropinFailure) return error.failure;
+  if (error instanceof RequestValidationError) {
+    return { kind: 'invalid', problems: renameProblems(error.detail, dotted) };
+  }
+  if (error instanceof ConflictError) return { kind: 'conflict', msg: error.message };
+  if (error instanceof HttpError && error.statusCode === 404) return { kind: 'not_found', msg: error.message };
+  const e = error as FastifyError;
+  if (e.validation) return { kind: 'invalid', problems: renameProblems(toFieldErrors(e.validation as any, 'body'), dotted) };
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { kind: 'too_large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { kind: 'malformed', msg: 'Unsupported Content-Type: send application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { kind: 'malformed', msg: 'The request body is empty: send a JSON body' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { kind: 'malformed', msg: 'Content-Length does not match the body' };
+  }
+  if (error instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return { kind: 'malformed', msg: `The body is not valid JSON: ${error.message}` };
+  return undefined;
+}
+
+export function sendFailure(reply: FastifyReply, dialect: Dialect, f: Failure): FastifyReply {
+  const { status, body, headers } = dialect.render(f);
+  if (headers) reply.headers(headers);
+  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/**
+ * Registers one drop-in API as its own scope: its credential check (ProtoPost's token where the SDK puts
+ * its key), its error shapes for everything that can go wrong (auth, JSON, size, validation, 5xx).
+ */
+export function registerDropin(app: FastifyInstance, deps: DropinDeps, dialect: Dialect, routes: (scope: FastifyInstance) => void): void {
+  app.register(async (scope) => {
+    if (deps.authToken) {
+      const token = deps.authToken;
+      scope.addHook('onRequest', async (req, reply) => {
+        const presented = dialect.credential(req);
+        if (!tokenMatches(token, presented)) return sendFailure(reply, dialect, { kind: 'unauthorized', presented: presented !== undefined });
+      });
+    }
+    scope.setErrorHandler((error: FastifyError, req, reply) => {
+      const f = failureOf(error);
+      if (f) return sendFailure(reply, dialect, f);
+      req.log.error({ err: error, source: dialect.source }, 'unhandled error in a drop-in API');
+      return sendFailure(reply, dialect, { kind: 'internal' });
+    });
+    routes(scope);
+  });
+}
+
+/** Fastify's schema errors (attachValidation) in the provider's field names; empty when the body passed. */
+export function schemaProblems(req: FastifyRequest): Problem[] {
+  const v = req.validationError?.validation;
+  return v ? renameProblems(toFieldErrors(v as any, 'body'), dotted) : [];
+}

@@ -2,7 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { DropinDeps } from './edge.js';
 import { resendRoutes } from './resend/routes.js';
+import { sendgridRoutes } from './sendgrid/routes.js';
 
 export function dropinRoutes(app: FastifyInstance, deps: DropinDeps): void {
   resendRoutes(app, deps);
+  sendgridRoutes(app, deps);
 }

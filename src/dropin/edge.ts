@@ -8,7 +8,7 @@ import type { EmailStore, Source } from '../store/email-store.js';
 import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { tokenMatches } from '../http/guards.js';
 import { ConflictError, HttpError } from '../http/errors.js';
-import { RequestValidationError, toFieldErrors } from '../http/validation.js';
+import { compileBodySchema, RequestValidationError, toFieldErrors } from '../http/validation.js';
 import { sendInputProblems } from '../http/routes/send.js';
 import type { SendInput } from '../core/message.js';
 
@@ -120,6 +120,12 @@ export function registerDropin(app: FastifyInstance, deps: DropinDeps, dialect: 
     });
     routes(scope);
   });
+}
+
+/** A validator for part of a request (one batch entry), with problems named as `schemaProblems` names them. */
+export function shapeChecker(schema: object): (value: unknown) => Problem[] {
+  const check = compileBodySchema(schema);
+  return (value) => (check(value) ? [] : renameProblems(toFieldErrors(check.errors ?? [], 'body'), dotted));
 }
 
 /** Fastify's schema errors (attachValidation) in the provider's field names; empty when the body passed. */

@@ -2,12 +2,14 @@
 // the real server on loopback, with a SendGrid fake behind the gateway checking what it received.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import sgMail from '@sendgrid/mail';
+import { createRequire } from 'node:module';
+import type { MailService as MailServiceType } from '@sendgrid/mail/src/mail.js';
 import { api, waitFor } from '../support/server.js';
 import { startHttpFake } from '../fakes/http-fake.js';
 import { auth, configOf, fakeFor, logTotal, serverFor, TOKEN } from '../support/fixtures.js';
 
-const { MailService } = sgMail;
+// The package is CommonJS with `export =` types: the class is a property of the default export.
+const { MailService } = createRequire(import.meta.url)('@sendgrid/mail') as { MailService: new () => MailServiceType };
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').toString('base64');
 
 /** An SDK client pointed at the gateway: the one line an application changes is the base URL. */

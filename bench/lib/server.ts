@@ -180,9 +180,9 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
 }
 
 /** A reference server from bench/refs (plain node:http), in its own process like the gateway. */
-export async function startReference(name: 'bare-json' | 'fake-resend'): Promise<Proc> {
+export async function startReference(name: 'bare-json' | 'fake-resend' | 'bare-relay', env: Record<string, string> = {}): Promise<Proc> {
   const script = join(ROOT, 'bench/refs', `${name}.ts`);
-  const { proc } = await spawnUntilUrl(['--import', 'tsx', script], { PATH: process.env.PATH ?? '', PORT: '0' }, (l) => l?.url);
+  const { proc } = await spawnUntilUrl(['--import', 'tsx', script], { PATH: process.env.PATH ?? '', PORT: '0', ...env }, (l) => l?.url);
   return proc;
 }
 

@@ -1,4 +1,5 @@
-// The config written on first start: no providers, or those pre-seeded from the environment.
+// The config written on first start (never over an existing file): no providers and sandbox on, or those
+// pre-seeded from the environment.
 // Secrets are stored as `env:NAME` references, so config.json itself holds none.
 import type { ProviderConfig } from '../core/provider.js';
 import type { AppConfig } from './types.js';
@@ -27,5 +28,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv): AppConfig {
       smtp_use_tls: ssl ? false : env.SMTP_USE_TLS === undefined ? true : truthy(env.SMTP_USE_TLS),
     });
   }
-  return { providers, routing: { mode: 'smart', sandbox: false, rules: [] }, version: 1 };
+  // Nothing to deliver with yet: capture the first sends (shown on the dashboard) rather than answer 503.
+  return { providers, routing: { mode: 'smart', sandbox: providers.length === 0, rules: [] }, version: 1 };
 }

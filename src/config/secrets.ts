@@ -1,7 +1,7 @@
 // Secrets never leave the process: responses carry a mask, and a mask written back keeps the stored value.
 import type { ProviderConfig } from '../core/provider.js';
 import { definitionOf } from '../providers/registry.js';
-import type { AppConfig } from './types.js';
+import type { AppConfig, FieldError } from './types.js';
 
 const ELLIPSIS = '…';
 
@@ -72,4 +72,28 @@ export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
   return out;
+}
+
+/** The fields that decide where a provider's secrets are sent (SPEC 9.1). */
+export const DESTINATION_FIELDS = ['type', 'base_url', 'smtp_host', 'smtp_port', 'smtp_use_tls', 'smtp_use_ssl', 'domain', 'region'] as const;
+
+const destinationValue = (p: ProviderConfig, field: (typeof DESTINATION_FIELDS)[number]): unknown =>
+  field === 'base_url' ? (p.base_url ?? definitionOf(p.type)?.defaultBaseUrl) : p[field];
+
+/**
+ * A write that moves a provider's secrets elsewhere must carry them: a secret the new entry took from the
+ * stored one (omitted or masked in `sent`) while a destination field changed is an error naming that secret.
+ * Otherwise the next send or verify would hand the stored key to whatever host the writer chose.
+ */
+export function rebindErrors(sent: Record<string, unknown>, next: ProviderConfig, stored: ProviderConfig | undefined, loc: (string | number)[]): FieldError[] {
+  if (!stored) return [];
+  const moved = DESTINATION_FIELDS.filter((f) => destinationValue(next, f) !== destinationValue(stored, f));
+  if (!moved.length) return [];
+  return secretFields(stored.type)
+    .filter((k) => typeof stored[k] === 'string' && stored[k] !== '' && next[k] === stored[k] && sent[k] !== stored[k])
+    .map((k) => ({
+      loc: [...loc, k],
+      msg: `${k} must be sent again (not masked or omitted): this write changes where it is sent (${moved.join(', ')})`,
+      type: 'missing',
+    }));
 }

@@ -101,9 +101,13 @@ export class ConfigStore {
 
   /**
    * Applies `change` to the current config and writes it. Writes are serialized; `replace` (PUT /api/config)
-   * is the only change allowed while the file on disk is broken.
+   * is the only change allowed while the file on disk is broken. `check` sees the validated result and may
+   * refuse it.
    */
-  update(change: (current: AppConfig) => AppConfig, { replace = false } = {}): Promise<AppConfig> {
+  update(
+    change: (current: AppConfig) => AppConfig,
+    { replace = false, check }: { replace?: boolean; check?: (next: AppConfig, current: AppConfig) => FieldError[] } = {},
+  ): Promise<AppConfig> {
     const run = this.queue.then(() => {
       const base = this.current();
       if (this.error && !replace) {
@@ -112,6 +116,9 @@ export class ConfigStore {
       const next = change(base);
       const { config, errors } = validateConfig({ ...next, version: base.version + 1 });
       if (!config) throw new ConfigValidationError(errors);
+      // Rules for writes only (secret binding): the file on disk is checked again where providers are built.
+      const refused = check?.(config, base) ?? [];
+      if (refused.length) throw new ConfigValidationError(refused);
       this.writeFile(config);
       return config;
     });

@@ -8,7 +8,7 @@ type Loc = (string | number)[];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const err = (loc: Loc, msg: string, type: string): FieldError => ({ loc, msg, type });
 
-const COMMON = new Set(['id', 'name', 'type', 'enabled', 'weight', 'timeout_ms', 'base_url']);
+const COMMON = new Set(['id', 'name', 'type', 'enabled', 'weight', 'timeout_ms', 'base_url', 'allow_insecure']);
 
 export function generateProviderId(type: string): string {
   return `${type.replace(/_/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -63,6 +63,8 @@ export function validateProvider(input: unknown, loc: Loc, errors: FieldError[])
   bool('enabled', true);
   int('weight', 0, 100, 100);
   int('timeout_ms', 100, 600_000);
+  // Opt-in to secrets over plain HTTP / SMTP without TLS to a non-loopback host (secret-policy.ts).
+  bool('allow_insecure');
   if (def.defaultBaseUrl) {
     str('base_url', false);
     if (typeof out.base_url === 'string' && !/^https?:\/\/[^\s]+$/.test(out.base_url)) {

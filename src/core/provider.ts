@@ -2,6 +2,7 @@
 import type { Message } from './message.js';
 import type { Receipt } from './receipt.js';
 import type { HttpClient } from './http-client.js';
+import type { RecipientLimit } from './recipient-limit.js';
 
 export interface SendOptions {
   /** aborted when the attempt times out or the process shuts down */
@@ -27,6 +28,8 @@ export interface Provider {
   verify(signal: AbortSignal): Promise<VerifyResult>;
   /** release pooled connections */
   close?(): void;
+  /** the API's recipient cap (from the definition); the engine refuses a bigger message before calling send */
+  readonly recipientLimit?: RecipientLimit;
 }
 
 /** A field of a provider type's config, as forms and validation see it. */
@@ -66,5 +69,7 @@ export interface ProviderDefinition {
   /** default `base_url` for HTTP APIs; absent for SMTP types */
   readonly defaultBaseUrl?: string;
   readonly fields: readonly FieldSpec[];
+  /** how many recipients one message may have (PROVIDERS.md); absent = no documented cap */
+  readonly recipientLimit?: RecipientLimit;
   create(config: ProviderConfig, context: ProviderContext): Provider;
 }

@@ -44,6 +44,7 @@ export const brevo: ProviderDefinition = {
   type: 'brevo',
   label: 'Brevo',
   defaultBaseUrl: 'https://api.brevo.com',
+  // No recipientLimit: PROVIDERS.md (Brevo) found no cap documented for a plain send (99 per messageVersion only).
   fields: [
     {
       name: 'api_key',

@@ -45,6 +45,8 @@ export const mailgun: ProviderDefinition = {
   type: 'mailgun',
   label: 'Mailgun',
   defaultBaseUrl: 'https://api.mailgun.net',
+  // PROVIDERS.md (Mailgun): ≤1000 recipients ("Too many recipients, max is 1000").
+  recipientLimit: { max: 1000, per: 'message' },
   fields: [
     {
       name: 'api_key',

@@ -43,6 +43,8 @@ export const mailtrap: ProviderDefinition = {
   type: 'mailtrap',
   label: 'Mailtrap',
   defaultBaseUrl: 'https://send.api.mailtrap.io',
+  // PROVIDERS.md (Mailtrap): `to`, `cc`, `bcc` ≤1000 each.
+  recipientLimit: { max: 1000, per: 'field' },
   fields: [{ name: 'api_key', kind: 'string', required: true, secret: true, label: 'API token', help: 'Sending Domains → your domain → Integration → API token.' }],
   create(config: ProviderConfig, ctx: ProviderContext) {
     const base = (config.base_url as string | undefined) ?? mailtrap.defaultBaseUrl!;

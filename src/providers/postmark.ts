@@ -45,6 +45,9 @@ export const postmark: ProviderDefinition = {
   type: 'postmark',
   label: 'Postmark',
   defaultBaseUrl: 'https://api.postmarkapp.com',
+  // PROVIDERS.md (Postmark): To, Cc, Bcc "Max 50" each; whether the 50 is combined is unverified there,
+  // so the combined (stricter) reading: a false refusal costs a failover, never a lost email.
+  recipientLimit: { max: 50, per: 'message' },
   fields: [
     {
       name: 'api_key',

@@ -32,5 +32,6 @@ export function resolveSecrets(config: ProviderConfig, env: NodeJS.ProcessEnv = 
 export function createProvider(config: ProviderConfig, context: ProviderContext): Provider {
   const def = byType.get(config.type);
   if (!def) throw new Error(`unknown provider type: ${config.type}`);
-  return def.create(resolveSecrets(config), context);
+  const provider = def.create(resolveSecrets(config), context);
+  return def.recipientLimit ? { ...provider, recipientLimit: def.recipientLimit } : provider;
 }

@@ -32,6 +32,8 @@ export const resend: ProviderDefinition = {
   type: 'resend',
   label: 'Resend',
   defaultBaseUrl: 'https://api.resend.com',
+  // PROVIDERS.md (Resend): `to` is string or string[] (≤50); cc and bcc get the same cap, to be safe.
+  recipientLimit: { max: 50, per: 'field' },
   fields: [{ name: 'api_key', kind: 'string', required: true, secret: true, label: 'API key', help: 'Starts with re_. Create one at resend.com/api-keys; the From domain must be verified in Resend.' }],
   create(config: ProviderConfig, ctx: ProviderContext) {
     const base = (config.base_url as string | undefined) ?? resend.defaultBaseUrl!;

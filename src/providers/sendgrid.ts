@@ -72,6 +72,8 @@ export const sendgrid: ProviderDefinition = {
   type: 'sendgrid',
   label: 'SendGrid',
   defaultBaseUrl: 'https://api.sendgrid.com',
+  // PROVIDERS.md (SendGrid): ≤1000 total to+cc+bcc per request.
+  recipientLimit: { max: 1000, per: 'message' },
   fields: [
     {
       name: 'api_key',

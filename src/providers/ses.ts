@@ -145,6 +145,8 @@ export const ses: ProviderDefinition = {
   label: 'Amazon SES',
   // The real default depends on the region: https://email.{region}.amazonaws.com.
   defaultBaseUrl: 'https://email.{region}.amazonaws.com',
+  // PROVIDERS.md (SES v2): 50 recipients per message (To+Cc+Bcc).
+  recipientLimit: { max: 50, per: 'message' },
   fields: [
     { name: 'access_key_id', kind: 'string', required: true, label: 'Access key ID', help: 'An IAM access key allowed ses:SendEmail (and ses:GetAccount for "verify").' },
     { name: 'secret_access_key', kind: 'string', required: true, secret: true, label: 'Secret access key' },

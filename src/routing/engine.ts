@@ -3,6 +3,7 @@ import type { Message } from '../core/message.js';
 import type { Provider, ProviderConfig } from '../core/provider.js';
 import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/receipt.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
+import { overRecipientLimit } from '../core/recipient-limit.js';
 import type { AttemptRecord } from '../store/email-store.js';
 
 export interface AttemptObserver {
@@ -34,9 +35,11 @@ export class RoutingEngine {
     for (const config of plan) {
       const startedAt = new Date();
       const t0 = performance.now();
-      const receipt = await this.attempt(config, message, options);
+      const refused = this.refusal(config, message);
+      const receipt = refused ?? (await this.attempt(config, message, options));
       const duration = Math.round((performance.now() - t0) * 100) / 100;
-      this.observer.onAttempt?.(config, receipt, duration);
+      // A message the provider cannot take says nothing about the provider's health: no breaker, no metric.
+      if (!refused) this.observer.onAttempt?.(config, receipt, duration);
       attempts.push({
         provider_id: config.id,
         provider_name: config.name,
@@ -52,6 +55,18 @@ export class RoutingEngine {
       if (options.signal?.aborted) break;
     }
     return { attempts, failures };
+  }
+
+  /** A failure known before any request: the message has more recipients than this provider's API takes. */
+  private refusal(config: ProviderConfig, message: Message): Receipt | null {
+    let provider: Provider;
+    try {
+      provider = this.providerFor(config);
+    } catch {
+      return null; // attempt() reports it
+    }
+    const failure = overRecipientLimit(provider.recipientLimit, message, config.name);
+    return failure ? { successful: false, error: failure } : null;
   }
 
   private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {

@@ -27,7 +27,8 @@ const noDefaults = (): AppConfig => {
 test('first start: the file is created from the defaults, valid JSON, owner-only permissions', (t) => {
   const path = tempPath(t);
   const store = new ConfigStore(path, () => defaultConfig({}));
-  assert.deepEqual(onDisk(path), { providers: [], routing: { mode: 'smart', sandbox: false, rules: [] }, version: 1 });
+  // No provider to deliver with: sandbox on, so the first send is captured instead of a 503.
+  assert.deepEqual(onDisk(path), { providers: [], routing: { mode: 'smart', sandbox: true, rules: [] }, version: 1 });
   assert.deepEqual(store.current(), onDisk(path));
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.equal(store.configError(), null);
@@ -58,6 +59,7 @@ test('defaults from the environment: each provider pre-seeded with env:NAME secr
     ['mail.example.com', 2587, 'mailer', 'env:SMTP_PASSWORD', true, false],
   );
   for (const p of c.providers) assert.deepEqual([p.enabled, p.weight], [true, 100]);
+  assert.equal(c.routing.sandbox, false, 'seeded providers deliver');
   // Gmail needs both variables; SMTP_USE_SSL switches to implicit TLS on 465.
   assert.deepEqual(defaultConfig({ GMAIL_ADDRESS: 'me@gmail.com' }).providers, []);
   const ssl = defaultConfig({ SMTP_HOST: 'h', SMTP_USE_SSL: 'true' }).providers[0];

@@ -13,6 +13,9 @@ export interface ReceivedMail {
 export interface SmtpSink {
   readonly port: number;
   readonly received: ReceivedMail[];
+  /** every connection's remote address, and every AUTH attempt's credentials (tests assert a password never arrives) */
+  readonly connections: string[];
+  readonly logins: { username: string; password: string }[];
   /** answer the next DATA with this error (`code` 4xx/5xx); null = accept */
   failWith(error: { code: number; message: string } | null): void;
   close(): Promise<void>;
@@ -20,6 +23,8 @@ export interface SmtpSink {
 
 export async function startSmtpSink(options: { users?: Record<string, string>; hangOnData?: boolean } = {}): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
+  const connections: string[] = [];
+  const logins: { username: string; password: string }[] = [];
   let failure: { code: number; message: string } | null = null;
   const config: SMTPServerOptions = {
     secure: false,
@@ -27,7 +32,12 @@ export async function startSmtpSink(options: { users?: Record<string, string>; h
     authOptional: !options.users,
     allowInsecureAuth: true,
     logger: false,
+    onConnect(session, cb) {
+      connections.push(session.remoteAddress);
+      cb();
+    },
     onAuth(auth, _session, cb) {
+      logins.push({ username: auth.username ?? '', password: auth.password ?? '' });
       const ok = options.users && options.users[auth.username ?? ''] === auth.password;
       if (ok) return cb(null, { user: auth.username });
       const err = Object.assign(new Error('Invalid username or password'), { responseCode: 535 });
@@ -56,6 +66,8 @@ export async function startSmtpSink(options: { users?: Record<string, string>; h
   return {
     port,
     received,
+    connections,
+    logins,
     failWith(e) {
       failure = e;
     },

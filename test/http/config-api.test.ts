@@ -23,8 +23,9 @@ test('first start: config.json created with defaults; env pre-seeds providers as
 
   const cfg = await api(s.url, 'GET', '/api/config');
   assert.equal(cfg.json.providers[0].api_key, 'env:RESEND_API_KEY');
-  // Point the seeded provider at the fake: the key is read from the environment when sending.
-  const put = await api(s.url, 'PUT', '/api/config/providers/resend', { base_url: fake.url, weight: 100 });
+  // Point the seeded provider at the fake (a move: the secret is sent again, as the same reference); the key
+  // is read from the environment when sending.
+  const put = await api(s.url, 'PUT', '/api/config/providers/resend', { base_url: fake.url, weight: 100, api_key: 'env:RESEND_API_KEY' });
   assert.equal(put.status, 200, put.text);
   assert.equal((await api(s.url, 'PUT', '/api/config/providers/smtp', { enabled: false })).status, 200);
   const r = await send(s, EMAIL);
@@ -32,13 +33,24 @@ test('first start: config.json created with defaults; env pre-seeds providers as
   assert.equal(fake.requests[0].headers.authorization, 'Bearer re_env_only_secret_77');
 });
 
-test('no config.json and no env: an empty config; GET /api/config, health and 503 on send', async (t) => {
+test('no config.json and no env: no providers and sandbox on, so the first send is captured; turned off, 503', async (t) => {
   const s = await serverFor(t);
-  assert.deepEqual(onDisk(s.configPath), { providers: [], routing: { mode: 'smart', sandbox: false, rules: [] }, version: 1 });
+  assert.deepEqual(onDisk(s.configPath), { providers: [], routing: { mode: 'smart', sandbox: true, rules: [] }, version: 1 });
+  const first = await send(s, EMAIL);
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.status, 'sandbox');
+  assert.equal((await api(s.url, 'POST', '/api/config/routing', { sandbox: false })).status, 200);
   const h = await api(s.url, 'GET', '/api/health');
   assert.deepEqual(Object.keys(h.json).sort(), ['config_error', 'db_connected', 'status', 'timestamp', 'version']);
   assert.deepEqual([h.json.status, h.json.db_connected, h.json.config_error], ['ok', true, null]);
   assert.equal((await send(s, EMAIL)).status, 503);
+});
+
+test('an existing config.json without providers and sandbox off is never changed on start', async (t) => {
+  const config = configOf([]);
+  const s = await serverFor(t, { config });
+  assert.equal((await send(s, EMAIL)).status, 503);
+  assert.deepEqual(onDisk(s.configPath), config);
 });
 
 test('a hand edit of config.json applies to the next request, without a restart', async (t) => {

@@ -34,6 +34,13 @@ export interface StartOptions {
   readonly config?: unknown;
 }
 
+// Servers a test did not stop (it failed or timed out, and --test-force-exit ended the runner) die with the
+// test process instead of living on, orphaned, as load for everything after them.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'protopost-test-'));
   const configPath = join(dir, 'config.json');
@@ -51,6 +58,8 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     ...o.env,
   };
   const child = spawn(process.execPath, [MAIN], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const logs: any[] = [];
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

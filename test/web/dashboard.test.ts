@@ -552,3 +552,46 @@ describe('screenshots', () => {
     });
   }
 });
+
+describe('a fresh start', () => {
+  let srv: RunningServer;
+  before(async () => {
+    srv = await startServer(); // no config.json, no provider in the environment: sandbox on
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  test('the outbox says sandbox is on with no provider and points to Providers; the cards and count follow the live table', async () => {
+    const call = client(srv);
+    const tp = await open(srv);
+    const { page } = tp;
+    const notice = page.locator('[data-banner="sandbox-no-provider"]');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /Sandbox mode: no provider is configured/);
+    assert.equal(await notice.getByRole('link', { name: 'Add a provider' }).getAttribute('href'), '#/providers');
+    await page.locator('.live[data-state="live"]').waitFor();
+    await waitFor(async () => (await statText(page, 'total_sandbox')) === '0', 5000, 'the cards at 0');
+
+    // Mail keeps arriving: the cards must catch up while it does, not only once it stops.
+    let sent = 0;
+    let cardsMoved = false;
+    const sender = (async () => {
+      while (!cardsMoved && sent < 40) {
+        const r = await call('POST', '/api/send', email(`Burst ${sent}`));
+        assert.equal(r.json.status, 'sandbox');
+        sent++;
+        await page.locator(`tr[data-id="${r.json.log_id}"]`).waitFor({ timeout: 5000 }); // paced by the live table
+      }
+    })();
+    await waitFor(async () => Number(await statText(page, 'total_sandbox')) >= 1, 10_000, 'the sandbox card to move during the burst');
+    cardsMoved = true;
+    const sentWhenMoved = sent;
+    await sender;
+    assert.ok(sentWhenMoved < 40, 'the cards moved while mail was still arriving');
+    await waitFor(async () => (await page.locator('tbody tr').count()) === Math.min(sent, 25), 5000, 'every row of the first page');
+    await waitFor(async () => Number(await statText(page, 'total_sandbox')) === sent, 5000, 'the card to match the table');
+    assert.equal(await page.locator('.stats-note').textContent(), `${sent} emails recorded`);
+    await tp.close();
+  });
+});

@@ -34,6 +34,7 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
   let seq = 0;
 
   const stats = statsCards();
+  const notice = h('div', { class: 'outbox-notice' });
   const table = logTable();
   const body = h('div', { class: 'log-body' });
   const pageInfo = h('span', { class: 'page-info', 'aria-live': 'polite' });
@@ -52,6 +53,7 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
 
   mount(
     root,
+    notice,
     stats.el,
     h(
       'section',
@@ -75,7 +77,6 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
   void refresh();
 
   const offLog = onLogEvent(onLive);
-  const refreshStats = debounce(() => void stats.refresh(), 400);
   let wasLive = true;
   const offStatus = onStreamStatus((s) => {
     // Events may have been missed while disconnected: reload once the stream is back.
@@ -155,7 +156,7 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
   }
 
   function onLive(log: LogSummary): void {
-    refreshStats();
+    stats.onLive();
     if (!loaded) return;
     const fits = matches(log, f);
     if (table.has(log.id)) {
@@ -179,6 +180,26 @@ export function renderOutbox(root: HTMLElement, _params: unknown, query: URLSear
       const cfg = currentConfig() ?? (await loadConfig());
       for (const p of cfg.providers) provider.appendChild(h('option', { value: p.id }, p.name));
       provider.value = f.provider;
+      // A fresh start has no provider and captures everything: say so, and where to go next.
+      if (cfg.routing.sandbox && cfg.providers.length === 0) {
+        mount(
+          notice,
+          h(
+            'div',
+            { class: 'banner banner-info', role: 'status', 'data-banner': 'sandbox-no-provider' },
+            icon(ICONS.inbox),
+            h(
+              'div',
+              {},
+              h('strong', {}, 'Sandbox mode: no provider is configured.'),
+              ' ',
+              h('span', {}, 'Every email is captured here and not delivered. '),
+              h('a', { href: '#/providers' }, 'Add a provider'),
+              h('span', {}, ' to deliver, then turn sandbox off.'),
+            ),
+          ),
+        );
+      }
     } catch {
       // the filter just offers "All providers"
     }

@@ -5,7 +5,8 @@ import type { ProviderConfig } from '../../core/provider.js';
 import type { ConfigStore } from '../../config/store.js';
 import { ConfigValidationError } from '../../config/store.js';
 import type { AppConfig, FieldError } from '../../config/types.js';
-import { keepStoredSecrets, maskConfig, maskProvider } from '../../config/secrets.js';
+import { keepStoredSecrets, maskConfig, maskProvider, rebindErrors } from '../../config/secrets.js';
+import { secretPolicyErrors } from '../../config/secret-policy.js';
 import { checkUnique, validateProvider, validateRouting } from '../../config/validate.js';
 import { providerDefinitions } from '../../providers/registry.js';
 import type { ProviderPool } from '../../providers/pool.js';
@@ -58,7 +59,15 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
       const providers = Array.isArray(incoming.providers)
         ? incoming.providers.map((p: any) => (p && typeof p === 'object' ? keepStoredSecrets(p, current.providers.find((s) => s.id === p.id)) : p))
         : incoming.providers;
-      const saved = await config.update(() => ({ ...(incoming as any), providers }), { replace: true });
+      const sent = (i: number): Record<string, unknown> => (Array.isArray(incoming.providers) ? incoming.providers[i] : {}) ?? {};
+      const saved = await config.update(() => ({ ...(incoming as any), providers }), {
+        replace: true,
+        check: (next, base) =>
+          next.providers.flatMap((p, i) => [
+            ...rebindErrors(sent(i), p, base.providers.find((s) => s.id === p.id), ['providers', i]),
+            ...secretPolicyErrors(p, ['providers', i]),
+          ]),
+      });
       return maskConfig(saved);
     },
   );
@@ -68,28 +77,35 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
     { schema: { tags: ['config'], summary: 'Add a provider', body: ProviderBody, response: { 201: ProviderAnswer, ...errors } } },
     async (req, reply) => {
       let added!: ProviderConfig;
-      await config.update((c) => {
-        added = checked(req.body, c.providers, c.providers.length);
-        return { ...c, providers: [...c.providers, added] };
-      });
+      await config.update(
+        (c) => {
+          added = checked(req.body, c.providers, c.providers.length);
+          return { ...c, providers: [...c.providers, added] };
+        },
+        { check: () => secretPolicyErrors(added, []) },
+      );
       return reply.code(201).send({ message: `Provider ${added.name} added`, provider: maskProvider(added) });
     },
   );
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/config/providers/:id',
-    { schema: { tags: ['config'], summary: 'Update a provider (omitted or masked secrets are kept)', params: IdParams, body: AnyObject, response: { 200: ProviderAnswer, ...errors } } },
+    { schema: { tags: ['config'], summary: 'Update a provider (omitted or masked secrets are kept, unless the write changes where they are sent)', params: IdParams, body: AnyObject, response: { 200: ProviderAnswer, ...errors } } },
     async (req) => {
       let updated!: ProviderConfig;
-      await config.update((c) => {
-        const index = c.providers.findIndex((p) => p.id === req.params.id);
-        if (index < 0) throw new NotFoundError(`Provider not found: ${req.params.id}`);
-        const stored = c.providers[index];
-        const sameType = req.body.type === undefined || req.body.type === stored.type;
-        const merged = sameType ? { ...stored, ...req.body } : { ...req.body };
-        updated = checked(keepStoredSecrets({ ...merged, id: stored.id }, stored), c.providers, index);
-        return { ...c, providers: c.providers.map((p, i) => (i === index ? updated : p)) };
-      });
+      let stored!: ProviderConfig;
+      await config.update(
+        (c) => {
+          const index = c.providers.findIndex((p) => p.id === req.params.id);
+          if (index < 0) throw new NotFoundError(`Provider not found: ${req.params.id}`);
+          stored = c.providers[index];
+          const sameType = req.body.type === undefined || req.body.type === stored.type;
+          const merged = sameType ? { ...stored, ...req.body } : { ...req.body };
+          updated = checked(keepStoredSecrets({ ...merged, id: stored.id }, stored), c.providers, index);
+          return { ...c, providers: c.providers.map((p, i) => (i === index ? updated : p)) };
+        },
+        { check: () => [...rebindErrors(req.body, updated, stored, []), ...secretPolicyErrors(updated, [])] },
+      );
       return { message: `Provider ${updated.name} updated`, provider: maskProvider(updated) };
     },
   );

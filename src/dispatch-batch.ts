@@ -10,6 +10,8 @@ export interface BatchItem {
 
 export interface BatchOptions {
   readonly source: SubmitOptions['source'];
+  /** the credential's name, recorded on each email */
+  readonly apiKey: string | null;
   readonly async?: boolean;
   /** the request's Idempotency-Key: each email gets `key#i`, so a provider does not take them for one */
   readonly idempotencyKey?: string;
@@ -31,7 +33,7 @@ export async function submitBatch(dispatcher: Dispatcher, items: readonly BatchI
     for (let i = next++; i < items.length; i = next++) {
       const { message, sendAt } = items[i];
       const idempotencyKey = o.idempotencyKey === undefined ? undefined : `${o.idempotencyKey}#${i}`;
-      results[i] = await dispatcher.submit(message, { source: o.source, async: o.async, sendAt, idempotencyKey, onStored: o.onStored });
+      results[i] = await dispatcher.submit(message, { source: o.source, apiKey: o.apiKey, async: o.async, sendAt, idempotencyKey, onStored: o.onStored });
     }
   };
   await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, items.length) }, worker));

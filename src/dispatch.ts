@@ -4,7 +4,6 @@ import type { Message } from './core/message.js';
 import type { ProviderConfig } from './core/provider.js';
 import type { ConfigStore } from './config/store.js';
 import type { AppConfig } from './config/types.js';
-import { collectSecrets, scrub } from './config/secrets.js';
 import { planAttempts, type Random } from './routing/strategies.js';
 import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
 import type { AttemptRecord, EmailStore, ProviderRef, Source } from './store/email-store.js';
@@ -25,6 +24,8 @@ export type DispatchResult =
 
 export interface SubmitOptions {
   readonly source: Source;
+  /** what submitted it: a key's name, "AUTH_TOKEN", or null when no auth is configured */
+  readonly apiKey: string | null;
   readonly idempotencyKey?: string;
   /** store as `queued` and return at once; the queue worker delivers it */
   readonly async?: boolean;
@@ -75,7 +76,7 @@ export class Dispatcher {
     const cfg = this.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
-      const logId = await this.store.record({ source: o.source, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
+      const logId = await this.store.record({ source: o.source, apiKey: o.apiKey, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
       o.onStored?.(logId);
       return { kind: 'sandbox', logId, processingTimeMs };
     }
@@ -83,7 +84,7 @@ export class Dispatcher {
     if (!plan.length) return { kind: 'unavailable' };
     // What providers deduplicate on: the client's key, else one of our own, kept with the record for retries.
     const deliveryKey = o.idempotencyKey ?? randomUUID();
-    const stored = { source: o.source, message, idempotencyKey: o.idempotencyKey, deliveryKey };
+    const stored = { source: o.source, apiKey: o.apiKey, message, idempotencyKey: o.idempotencyKey, deliveryKey };
     if (o.async) {
       const logId = await this.store.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
       o.onStored?.(logId);
@@ -100,6 +101,7 @@ export class Dispatcher {
     const deliveryKey = o.idempotencyKey ?? randomUUID();
     const logId = await this.store.record({
       source: o.source,
+      apiKey: o.apiKey,
       status: 'scheduled',
       message,
       idempotencyKey: o.idempotencyKey,
@@ -126,9 +128,11 @@ export class Dispatcher {
     if (stored.status !== 'sandbox') return 'not_sandbox';
     const plan = this.plan(stored.message);
     if (!plan.length) return { kind: 'unavailable' };
-    // Claimed atomically: two concurrent releases cannot both send it.
-    if (!(await this.store.transition(logId, 'sandbox', 'sending'))) return 'not_sandbox';
-    return this.deliver(logId, stored.message, plan, t0);
+    // Claimed atomically: two concurrent releases cannot both send it. Like every send it gets a key providers
+    // deduplicate on, stored with the record so a retry after a crash reuses it.
+    const deliveryKey = randomUUID();
+    if (!(await this.store.transition(logId, 'sandbox', 'sending', { deliveryKey }))) return 'not_sandbox';
+    return this.deliver(logId, stored.message, plan, t0, deliveryKey);
   }
 
   /** Delivers an already-stored email through `plan` and records the outcome on its log record. */
@@ -154,13 +158,11 @@ export class Dispatcher {
     return { kind: 'failed', logId, processingTimeMs, ...failed };
   }
 
-  /** Failure details with any configured secret an API echoed back scrubbed out. */
+  /** Failure details (error text already cleaned of secrets by the engine). */
   describeFailure(result: DeliveryResult): { attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean } {
-    const secrets = collectSecrets(this.config.current());
-    const clean = (s: string) => scrub(s, secrets);
     return {
-      attempts: result.attempts.map((a) => (a.error ? { ...a, error: clean(a.error) } : a)),
-      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: clean(f.error.message) })),
+      attempts: result.attempts,
+      errors: result.failures.map((f) => ({ provider_id: f.provider.id, provider_name: f.provider.name, error: f.error.message })),
       transient: result.failures.some((f) => f.error.class === 'transient'),
     };
   }

@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './config/store.js';
-import { collectSecrets, scrub } from './config/secrets.js';
+import { cleanErrorText, collectSecrets, scrub } from './config/secrets.js';
 import type { EmailStore } from './store/email-store.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { Retention } from './store/retention.js';
@@ -16,6 +16,8 @@ import { buildApp } from './http/app.js';
 import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
+import { Credentials } from './auth/credentials.js';
+import { SqliteApiKeyStore } from './store/sqlite/api-key-store.js';
 import { undiciClient } from './core/http-client.js';
 
 /** Something started beside the HTTP server and stopped with it. */
@@ -28,6 +30,8 @@ export interface Service {
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly dispatcher: Dispatcher;
+  /** AUTH_TOKEN and API keys, shared by HTTP and SMTP */
+  readonly credentials: Credentials;
   /** queue worker and retention; started once HTTP listens */
   readonly services: Service[];
 }
@@ -40,12 +44,16 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     scrub: (text) => scrub(text, collectSecrets(config.current())),
   });
   const metrics = new Metrics(store, breaker, () => config.current().providers);
-  const engine = new RoutingEngine((c) => pool.get(c), {
-    onAttempt(provider, receipt, durationMs) {
-      breaker.onAttempt(provider, receipt);
-      metrics.onAttempt(provider, receipt, durationMs);
+  const engine = new RoutingEngine(
+    (c) => pool.get(c),
+    {
+      onAttempt(provider, receipt, durationMs) {
+        breaker.onAttempt(provider, receipt);
+        metrics.onAttempt(provider, receipt, durationMs);
+      },
     },
-  });
+    (text) => cleanErrorText(text, collectSecrets(config.current())),
+  );
   const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker);
   const idempotency = new IdempotencyStore(store.db);
   await idempotency.recoverInterrupted();
@@ -54,6 +62,8 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
   dispatcher.queue = queue;
   const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
 
+  const keys = new SqliteApiKeyStore(store.db);
+  const credentials = new Credentials(settings.authToken, keys);
   const app = await buildApp({
     config,
     store,
@@ -62,9 +72,13 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     idempotency,
     logger,
     authToken: settings.authToken,
+    credentials,
+    keys,
     corsOrigins: settings.corsOrigins,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    headersTimeoutMs: settings.headersTimeoutMs,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store, settings.eventsMaxClients)],
   });
-  return { app, dispatcher, services: [queue, retention] };
+  return { app, dispatcher, credentials, services: [queue, retention] };
 }

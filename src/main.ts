@@ -44,7 +44,7 @@ export async function start(settings: Settings) {
   }
 
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
-  const { app, dispatcher, services: gatewayServices } = await createGateway(settings, config, store, logger, webRoot);
+  const { app, dispatcher, credentials, services: gatewayServices } = await createGateway(settings, config, store, logger, webRoot);
 
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -58,8 +58,9 @@ export async function start(settings: Settings) {
   // Services that run beside HTTP (SMTP ingress, queue worker, retention), started after it, stopped before the database closes.
   const services: Service[] = [...gatewayServices];
   if (settings.smtpPort !== null) {
-    const { host, smtpPort: port, smtpMaxBytes: maxBytes, authToken, smtpTlsCert: tlsCert, smtpTlsKey: tlsKey, shutdownGraceMs: graceMs } = settings;
-    services.push(createSmtpIngress({ host, port, maxBytes, authToken, tlsCert, tlsKey, graceMs, dispatcher, logger, die }));
+    const { host, smtpPort: port, smtpMaxBytes: maxBytes, smtpTlsCert: tlsCert, smtpTlsKey: tlsKey, shutdownGraceMs: graceMs } = settings;
+    const limits = { maxClients: settings.smtpMaxClients, maxRecipients: settings.smtpMaxRecipients, idleTimeoutMs: settings.smtpIdleTimeoutMs };
+    services.push(createSmtpIngress({ host, port, maxBytes, credentials, tlsCert, tlsKey, graceMs, ...limits, dispatcher, logger, die }));
   }
   for (const service of services) await service.start();
 

@@ -7,6 +7,12 @@ export interface Settings {
   /** null = SMTP ingress off */
   readonly smtpPort: number | null;
   readonly smtpMaxBytes: number;
+  /** concurrent SMTP sessions; the next one gets 421 */
+  readonly smtpMaxClients: number;
+  /** RCPT TO per message; the next one gets 452 */
+  readonly smtpMaxRecipients: number;
+  /** an SMTP session silent this long is closed (421) */
+  readonly smtpIdleTimeoutMs: number;
   readonly smtpTlsCert?: string;
   readonly smtpTlsKey?: string;
   readonly configPath: string;
@@ -23,6 +29,12 @@ export interface Settings {
   readonly breakerCooldownMs: number;
   /** how long SIGTERM waits for in-flight sends */
   readonly shutdownGraceMs: number;
+  /** HTTP: the whole request (headers and body) must arrive within this (408 otherwise) */
+  readonly requestTimeoutMs: number;
+  /** HTTP: the request headers must arrive within this (408 otherwise) */
+  readonly headersTimeoutMs: number;
+  /** concurrent `GET /api/events` streams; one more is a 503 */
+  readonly eventsMaxClients: number;
 }
 
 export class SettingsError extends Error {}
@@ -50,6 +62,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     port: int(env, 'PORT', 8000, 0, 65535),
     smtpPort: smtp === 'off' ? null : int(env, 'SMTP_LISTEN_PORT', 2525, 0, 65535),
     smtpMaxBytes: int(env, 'SMTP_LISTEN_MAX_BYTES', 25 * 1024 * 1024, 1),
+    smtpMaxClients: int(env, 'SMTP_LISTEN_MAX_CLIENTS', 100, 1),
+    smtpMaxRecipients: int(env, 'SMTP_LISTEN_MAX_RECIPIENTS', 100, 1),
+    smtpIdleTimeoutMs: int(env, 'SMTP_LISTEN_IDLE_TIMEOUT_MS', 60_000, 1000),
     smtpTlsCert: env.SMTP_LISTEN_TLS_CERT || undefined,
     smtpTlsKey: env.SMTP_LISTEN_TLS_KEY || undefined,
     configPath: resolve(env.CONFIG_PATH || './config.json'),
@@ -63,5 +78,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     breakerThreshold: int(env, 'BREAKER_THRESHOLD', 3, 1),
     breakerCooldownMs: int(env, 'BREAKER_COOLDOWN_MS', 30_000, 0),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1),
+    headersTimeoutMs: int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1),
+    eventsMaxClients: int(env, 'EVENTS_MAX_CLIENTS', 100, 1),
   };
 }

@@ -1,7 +1,7 @@
 // The throughput reference of SPEC section 10: a bare node:http server that reads the body, JSON.parses it
 // and answers 200. Run as its own process (like the gateway); prints {"url"} once listening.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serve } from './serve.js';
 
 const OK = JSON.stringify({ status: 'ok' });
 
@@ -18,12 +18,4 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(OK) }).end(OK);
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }));
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serve(server);

@@ -3,7 +3,7 @@
 // The ceiling any Node relay reaches here; the gateway's relay throughput is reported as a ratio of it.
 // Own process; `UPSTREAM` is the fake's URL; prints {"url"} once listening.
 import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serve } from './serve.js';
 
 const upstream = new URL(process.env.UPSTREAM ?? 'http://127.0.0.1:1');
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -51,12 +51,4 @@ const server = createServer((req, res) => {
     });
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }));
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serve(server);

@@ -2,7 +2,7 @@
 // relays to it, and autocannon hits it directly as the reference. Reads and parses the body like the
 // real API would. Own process; prints {"url"} once listening; counts what it accepted (GET /count).
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serve } from './serve.js';
 
 let accepted = 0;
 const server = createServer((req, res) => {
@@ -28,12 +28,4 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }));
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serve(server);

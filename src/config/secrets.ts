@@ -5,11 +5,14 @@ import type { AppConfig, FieldError } from './types.js';
 
 const ELLIPSIS = '…';
 
-/** `re_…a1b2`: enough to recognise a key, never enough to use it. `env:NAME` references are not secrets. */
+/**
+ * `…a1b2`: at most the last 4 characters, enough to tell two keys apart, never enough to use one; a short
+ * secret shows fewer (2 from 9 characters, none up to 8). `env:NAME` references are not secrets.
+ */
 export function maskSecret(value: string): string {
   if (value.startsWith('env:')) return value;
-  if (value.length >= 16) return `${value.slice(0, 3)}${ELLIPSIS}${value.slice(-4)}`;
-  return `${ELLIPSIS}${value.length > 8 ? value.slice(-2) : ''}`;
+  const shown = value.length >= 16 ? 4 : value.length > 8 ? 2 : 0;
+  return `${ELLIPSIS}${shown ? value.slice(-shown) : ''}`;
 }
 
 export function secretFields(type: string): string[] {
@@ -97,3 +100,7 @@ export function rebindErrors(sent: Record<string, unknown>, next: ProviderConfig
       type: 'missing',
     }));
 }
+
+/** Provider error text as it may be stored or returned: scrubbed of every secret, then cut (SPEC section 9). */
+export const ERROR_TEXT_MAX = 300;
+export const cleanErrorText = (text: string, secrets: readonly string[]): string => scrub(text, secrets).slice(0, ERROR_TEXT_MAX);

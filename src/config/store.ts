@@ -162,7 +162,10 @@ export class ConfigStore {
     return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
   }
 
-  /** temp file + fsync + rename: a reader sees the old file or the new one, never half of one. */
+  /**
+   * temp file + fsync + rename + fsync of the directory: a reader sees the old file or the new one, never half
+   * of one, and once this returns the rename itself survives a power cut.
+   */
   private writeFile(config: AppConfig): void {
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w', 0o600);
@@ -173,8 +176,23 @@ export class ConfigStore {
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+    syncDirectory(dirname(this.path));
     this.config = config;
     this.error = null;
     this.signature = this.statSignature();
+  }
+}
+
+/** The rename is an entry in the directory: durable only once the directory is synced too. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (err) {
+    // Some file systems cannot sync a directory (EINVAL/EISDIR/EPERM); the write itself has succeeded.
+    if (!['EINVAL', 'EISDIR', 'EPERM', 'EACCES', 'ENOTSUP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

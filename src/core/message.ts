@@ -1,4 +1,7 @@
 // The one message model every ingress (HTTP, SMTP, queue, release) builds and every provider reads.
+import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { base64Size } from './base64.js';
+import { isHeaderSafe } from './header-safe.js';
 
 export interface Address {
   readonly address: string;
@@ -49,19 +52,30 @@ export interface SendInput {
   tags?: Record<string, string>;
 }
 
-// `addr@domain` with no spaces, angle brackets or control characters.
-const ADDR = /^[^\s<>@",;:()\\\[\]]+@[^\s<>@",;:()\\\[\]]+$/;
-const NAMED = /^\s*(?:"([^"\r\n]*)"|([^<>"\r\n]*?))\s*<([^<>\s]+)>\s*$/;
+/** The longest address field accepted (a header line's limit, RFC 5322 2.1.1): checked before any parsing. */
+export const MAX_ADDRESS_LENGTH = 998;
 
-/** Parses `addr@domain` or `Display Name <addr@domain>`; undefined when it is neither. */
+// `addr@domain` with no spaces, angle brackets or control characters. Two classes split by one `@`: linear.
+const ADDR = /^[^\s<>@",;:()\\\[\]]+@[^\s<>@",;:()\\\[\]]+$/;
+
+/**
+ * Parses `addr@domain` or `Display Name <addr@domain>`; undefined when it is neither. nodemailer's
+ * addressparser (a linear tokenizer) does the parsing; it reads almost anything as some address, so the
+ * checks around it keep exactly the two forms SPEC section 2 allows.
+ */
 export function parseAddress(input: string): Address | undefined {
-  if (/[\r\n\0]/.test(input)) return undefined;
-  const trimmed = input.trim();
-  if (ADDR.test(trimmed)) return { address: trimmed };
-  const m = NAMED.exec(trimmed);
-  if (!m || !ADDR.test(m[3])) return undefined;
-  const name = (m[1] ?? m[2] ?? '').trim();
-  return name ? { address: m[3], name } : { address: m[3] };
+  if (input.length > MAX_ADDRESS_LENGTH || !isHeaderSafe(input)) return undefined;
+  const text = input.trim();
+  const parsed = addressparser(text);
+  if (parsed.length !== 1 || 'group' in parsed[0]) return undefined;
+  const { address, name } = parsed[0] as { address: string; name: string };
+  if (!ADDR.test(address)) return undefined;
+  const bare = text === address;
+  // `Name <addr>`: the angle-bracketed address closes the text and the name holds no other bracket.
+  const display = text.slice(0, text.length - address.length - 2);
+  const angled = text.endsWith(`<${address}>`) && !display.includes('<') && !display.includes('>');
+  if (!bare && !angled) return undefined;
+  return name ? { address, name } : { address };
 }
 
 /** `Name <addr>` (quoting the name when it needs it) or the bare address. */
@@ -86,12 +100,6 @@ const mustParse = (s: string): Address => {
   if (!a) throw new Error(`invalid address: ${s}`);
   return a;
 };
-
-export function base64Size(b64: string): number {
-  const clean = b64.replace(/\s+/g, '');
-  const pad = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
-  return Math.floor((clean.length * 3) / 4) - pad;
-}
 
 /** Builds a Message from already-validated `POST /api/send` input. */
 export function createMessage(input: SendInput): Message {

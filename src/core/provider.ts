@@ -23,6 +23,8 @@ export interface Provider {
   readonly id: string;
   readonly name: string;
   readonly type: string;
+  /** sends an SMTP message's raw source as it is, so it never needs the body parts derived from it */
+  readonly relaysRaw?: boolean;
   send(message: Message, options: SendOptions): Promise<Receipt>;
   /** credentials/connectivity check that sends nothing */
   verify(signal: AbortSignal): Promise<VerifyResult>;

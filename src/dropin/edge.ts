@@ -6,9 +6,9 @@ import type { FieldError } from '../config/types.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { EmailStore, Source } from '../store/email-store.js';
 import type { IdempotencyStore } from '../store/idempotency-store.js';
-import { tokenMatches } from '../http/guards.js';
+import { allows, principalName, type Credentials, type Principal, type RouteScope } from '../auth/credentials.js';
 import { ConflictError, HttpError } from '../http/errors.js';
-import { compileBodySchema, RequestValidationError, toFieldErrors } from '../http/validation.js';
+import { compileBodySchema, problemsOf, RequestValidationError, toFieldErrors } from '../http/validation.js';
 import { sendInputProblems } from '../http/routes/send.js';
 import type { SendInput } from '../core/message.js';
 
@@ -16,7 +16,7 @@ export interface DropinDeps {
   readonly dispatcher: Dispatcher;
   readonly store: EmailStore;
   readonly idempotency: IdempotencyStore;
-  readonly authToken?: string;
+  readonly credentials: Credentials;
 }
 
 /** A problem in the provider's terms: the field as that API names it. */
@@ -29,6 +29,7 @@ export interface Problem {
 
 export type Failure =
   | { readonly kind: 'unauthorized'; readonly presented: boolean }
+  | { readonly kind: 'forbidden'; readonly msg: string }
   | { readonly kind: 'invalid'; readonly problems: readonly Problem[] }
   | { readonly kind: 'malformed'; readonly msg: string }
   | { readonly kind: 'too_large' }
@@ -105,13 +106,17 @@ export function sendFailure(reply: FastifyReply, dialect: Dialect, f: Failure): 
  */
 export function registerDropin(app: FastifyInstance, deps: DropinDeps, dialect: Dialect, routes: (scope: FastifyInstance) => void): void {
   app.register(async (scope) => {
-    if (deps.authToken) {
-      const token = deps.authToken;
-      scope.addHook('onRequest', async (req, reply) => {
-        const presented = dialect.credential(req);
-        if (!tokenMatches(token, presented)) return sendFailure(reply, dialect, { kind: 'unauthorized', presented: presented !== undefined });
-      });
-    }
+    // ProtoPost's token or an API key, where this SDK sends its key; each route declares its scope
+    // (`config.dropinScope`: `send`, or `read` for look-ups), answered in this API's error shape.
+    scope.addHook('onRequest', async (req, reply) => {
+      if (!deps.credentials.required) return;
+      const presented = dialect.credential(req);
+      const principal = await deps.credentials.resolve(presented);
+      if (!principal) return sendFailure(reply, dialect, { kind: 'unauthorized', presented: presented !== undefined });
+      const needed: RouteScope = req.routeOptions.config?.dropinScope ?? 'send';
+      if (!allows(principal, needed)) return sendFailure(reply, dialect, { kind: 'forbidden', msg: `This key's scope does not allow this request (it needs ${needed})` });
+      (req as { dropinPrincipal?: Principal }).dropinPrincipal = principal;
+    });
     scope.setErrorHandler((error: FastifyError, req, reply) => {
       const f = failureOf(error);
       if (f) return sendFailure(reply, dialect, f);
@@ -128,8 +133,18 @@ export function shapeChecker(schema: object): (value: unknown) => Problem[] {
   return (value) => (check(value) ? [] : renameProblems(toFieldErrors(check.errors ?? [], 'body'), dotted));
 }
 
+/** The name of the credential that made the request (recorded on the log as `api_key`). */
+export const callerOf = (req: FastifyRequest): string | null => principalName((req as { dropinPrincipal?: Principal }).dropinPrincipal);
+
 /** Fastify's schema errors (attachValidation) in the provider's field names; empty when the body passed. */
 export function schemaProblems(req: FastifyRequest): Problem[] {
-  const v = req.validationError?.validation;
-  return v ? renameProblems(toFieldErrors(v as any, 'body'), dotted) : [];
+  const failed = req.validationError;
+  return failed ? renameProblems(problemsOf(failed), dotted) : [];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the scope a drop-in route needs (default `send`); checked by the drop-in's own auth, in its own error shape */
+    dropinScope?: RouteScope;
+  }
 }

@@ -13,16 +13,23 @@ import type { ProviderPool } from '../providers/pool.js';
 import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
-import { frameworkErrors, installErrorHandling } from './errors.js';
-import { installAuth, installHostGuard } from './guards.js';
+import { BODY_LIMIT } from './too-large.js';
+import { installJsonParser } from './json-body.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+import { installHostGuard } from './guards.js';
+import { installAuth } from './auth.js';
+import { installCsrfGuard } from './csrf.js';
+import type { Credentials } from '../auth/credentials.js';
+import type { ApiKeyStore } from '../store/api-keys.js';
+import { keyRoutes } from './routes/keys.js';
+import { whoamiRoutes } from './routes/whoami.js';
+import { DASHBOARD_CSP, DOCS_CSP } from './csp.js';
 import { sendRoutes } from './routes/send.js';
 import { sendBatchRoutes } from './routes/send-batch.js';
 import { logRoutes } from './routes/logs.js';
 import { configRoutes } from './routes/config.js';
 import { healthRoutes } from './routes/health.js';
 import { dropinRoutes } from '../dropin/routes.js';
-
-export const BODY_LIMIT = 10 * 1024 * 1024;
 
 export interface AppDeps {
   readonly config: ConfigStore;
@@ -32,28 +39,22 @@ export interface AppDeps {
   readonly idempotency: IdempotencyStore;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
+  readonly credentials: Credentials;
+  readonly keys: ApiKeyStore;
   readonly corsOrigins?: readonly string[];
   /** the built dashboard (dist/web); absent = no dashboard */
   readonly webRoot?: string;
+  /** HTTP timeouts (408): the whole request, and its headers; defaults as in settings.ts */
+  readonly requestTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
   /** extra route groups (events, metrics, provider health) registered by later layers */
   readonly plugins?: readonly ((app: FastifyInstance) => void)[];
 }
 
-/** Strict CSP for the dashboard: own scripts only; email HTML is shown only in sandboxed iframes. */
-export const DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self' about: data: blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const requestTimeout = deps.requestTimeoutMs ?? 30_000;
+  // Node refuses a headers timeout above the request timeout.
+  const headersTimeout = Math.min(deps.headersTimeoutMs ?? 10_000, requestTimeout);
   const app = Fastify({
     loggerInstance: deps.logger,
     // One debug line per request (below) instead of Fastify's two info lines: the send path stays quiet at info.
@@ -61,17 +62,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    requestTimeout,
+    // Node looks for overdue requests every connectionsCheckingInterval (30 s by default): often enough to keep its word.
+    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    clientErrorHandler,
     frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: any other body type is a 415, not a parsed string.
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app);
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
   installErrorHandling(app);
   installHostGuard(app, deps.authToken);
-  installAuth(app, deps.authToken);
+  installCsrfGuard(app, deps.corsOrigins);
+  installAuth(app, deps.credentials);
   if (deps.corsOrigins?.length) {
     await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'x-postmark-server-token'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   }
@@ -89,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: deps.authToken ? [{ bearer: [] }] : [],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } as any });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } as any, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   healthRoutes(app, deps.config, deps.store);
@@ -97,7 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sendBatchRoutes(app, deps.dispatcher, deps.idempotency);
   logRoutes(app, deps.store, deps.dispatcher);
   configRoutes(app, deps.config, deps.pool);
-  dropinRoutes(app, { dispatcher: deps.dispatcher, store: deps.store, idempotency: deps.idempotency, authToken: deps.authToken });
+  dropinRoutes(app, { dispatcher: deps.dispatcher, store: deps.store, idempotency: deps.idempotency, credentials: deps.credentials });
+  keyRoutes(app, deps.keys, deps.credentials);
+  whoamiRoutes(app, deps.credentials);
   for (const plugin of deps.plugins ?? []) plugin(app);
 
   if (deps.webRoot && existsSync(deps.webRoot)) {

@@ -43,6 +43,7 @@ export async function withIdempotency(
   key: string,
   body: unknown,
   handle: (onStored: (logId: number) => void) => Promise<HttpAnswer>,
+  onAttachError: (err: unknown) => void = () => {},
 ): Promise<HttpAnswer> {
   const begun = await store.begin(key, requestHash(body));
   if (begun.kind === 'replay') return { status: begun.status, body: begun.body };
@@ -54,8 +55,15 @@ export async function withIdempotency(
     );
   }
   let answer: HttpAnswer;
+  // Linking the key to its stored email runs beside delivery and only matters if the process dies before
+  // finish(): its failure is reported, and must neither fail a request whose email went out nor end the process
+  // as an unhandled rejection.
+  let attached: Promise<void> = Promise.resolve();
   try {
-    answer = await handle((logId) => void store.attachLog(key, logId));
+    answer = await handle((logId) => {
+      attached = store.attachLog(key, logId).catch(onAttachError);
+    });
+    await attached;
   } catch (err) {
     await store.release(key);
     throw err;

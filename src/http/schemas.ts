@@ -1,8 +1,10 @@
 // Schemas shared by routes: validation, serialization and the OpenAPI document come from these.
 import { Type, type TSchema } from '@sinclair/typebox';
-import { HEADER_NAME, NO_CRLF } from './validation.js';
+import { HEADER_NAME } from './validation.js';
+import { HEADER_SAFE } from '../core/header-safe.js';
+import { MAX_ADDRESS_LENGTH } from '../core/message.js';
 
-export const Mailbox = Type.String({ format: 'mailbox', maxLength: 998, description: '`addr@domain` or `Display Name <addr@domain>`' });
+export const Mailbox = Type.String({ format: 'mailbox', maxLength: MAX_ADDRESS_LENGTH, description: '`addr@domain` or `Display Name <addr@domain>`' });
 
 /** An inline part's Content-ID, referenced from the HTML as `cid:…` (no angle brackets, no spaces). */
 export const ContentId = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s<>"]+$', description: 'Content-ID of an inline image, used as `cid:…` in body_html' });
@@ -38,26 +40,42 @@ export const SendBody = Type.Object(
     to: Type.Array(Mailbox, { minItems: 1, maxItems: 50 }),
     cc: Type.Optional(Type.Array(Mailbox, { maxItems: 50 })),
     bcc: Type.Optional(Type.Array(Mailbox, { maxItems: 50 })),
-    subject: Type.String({ minLength: 1, maxLength: 998, pattern: NO_CRLF }),
+    subject: Type.String({ minLength: 1, maxLength: 998, pattern: HEADER_SAFE }),
     body_text: Type.Optional(Type.String()),
     body_html: Type.Optional(Type.String()),
     reply_to: Type.Optional(Mailbox),
     headers: Type.Optional(
-      Type.Object({}, { patternProperties: { [HEADER_NAME]: Type.String({ pattern: NO_CRLF, maxLength: 998 }) }, additionalProperties: false }),
+      Type.Object(
+        {},
+        {
+          propertyNames: { maxLength: 256, pattern: HEADER_NAME },
+          additionalProperties: Type.String({ maxLength: 998, pattern: HEADER_SAFE }),
+          maxProperties: 100,
+          description: 'Extra headers, name → value (at most 100)',
+        },
+      ),
     ),
     attachments: Type.Optional(
       Type.Array(
         Type.Object({
-          filename: Type.String({ minLength: 1, maxLength: 255, pattern: NO_CRLF }),
+          filename: Type.String({ minLength: 1, maxLength: 255, pattern: HEADER_SAFE }),
           content: Type.String({ format: 'base64', description: 'base64 of the file' }),
-          content_type: Type.Optional(Type.String({ pattern: '^[\\w.+-]+/[\\w.+-]+(;[^\\r\\n]*)?$' })),
+          content_type: Type.Optional(Type.String({ maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+(;[^\\u0000-\\u0008\\u000a-\\u001f]*)?$' })),
           content_id: Type.Optional(ContentId),
         }),
         { maxItems: 100 },
       ),
     ),
     tags: Type.Optional(
-      Type.Object({}, { patternProperties: { '^.{1,256}$': Type.String({ maxLength: 256, pattern: NO_CRLF }) }, additionalProperties: false }),
+      Type.Object(
+        {},
+        {
+          propertyNames: { minLength: 1, maxLength: 256, pattern: HEADER_SAFE },
+          additionalProperties: Type.String({ maxLength: 256, pattern: HEADER_SAFE }),
+          maxProperties: 50,
+          description: 'Tags, name → value, strings only (at most 50)',
+        },
+      ),
     ),
     send_at: Type.Optional(SendAt),
   },

@@ -53,6 +53,7 @@ export function smtpProvider(config: ProviderConfig, options: SmtpOptions): Prov
     id: config.id,
     name: config.name,
     type: config.type,
+    relaysRaw: true,
     async send(message: Message, { signal }): Promise<Receipt> {
       // A transport per send: abortable (close() drops the socket) and nothing shared to poison.
       const transport = (await loadNodemailer()).createTransport(transportOptions);

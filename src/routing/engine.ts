@@ -4,6 +4,7 @@ import type { Provider, ProviderConfig } from '../core/provider.js';
 import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/receipt.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
 import { overRecipientLimit } from '../core/recipient-limit.js';
+import { withParts } from '../smtp/parse.js';
 import type { AttemptRecord } from '../store/email-store.js';
 
 export interface AttemptObserver {
@@ -24,19 +25,28 @@ export interface DeliverOptions {
 }
 
 export class RoutingEngine {
+  /**
+   * `errorText` cleans every provider error before anyone sees it (attempt list, failures, observers): an API
+   * that echoes the key back must not put it into a response or the log, on the success path either.
+   */
   constructor(
     private readonly providerFor: (config: ProviderConfig) => Provider,
     private readonly observer: AttemptObserver = {},
+    private readonly errorText: (text: string) => string = (text) => text,
   ) {}
 
   async deliver(message: Message, plan: readonly ProviderConfig[], options: DeliverOptions = {}): Promise<DeliveryResult> {
     const attempts: AttemptRecord[] = [];
     const failures: DeliveryResult['failures'] = [];
+    // An SMTP message carries only its raw source: its parts are derived once, and only if a provider
+    // that cannot relay the raw bytes is tried.
+    let parts: Promise<Message> | undefined;
+    const messageFor = (p: Provider) => (message.raw && !p.relaysRaw ? (parts ??= withParts(message)) : message);
     for (const config of plan) {
       const startedAt = new Date();
       const t0 = performance.now();
       const refused = this.refusal(config, message);
-      const receipt = refused ?? (await this.attempt(config, message, options));
+      const receipt = refused ?? this.cleaned(await this.attempt(config, messageFor, options));
       const duration = Math.round((performance.now() - t0) * 100) / 100;
       // A message the provider cannot take says nothing about the provider's health: no breaker, no metric.
       if (!refused) this.observer.onAttempt?.(config, receipt, duration);
@@ -69,7 +79,11 @@ export class RoutingEngine {
     return failure ? { successful: false, error: failure } : null;
   }
 
-  private async attempt(config: ProviderConfig, message: Message, options: DeliverOptions): Promise<Receipt> {
+  private cleaned(receipt: Receipt): Receipt {
+    return receipt.successful ? receipt : { successful: false, error: { ...receipt.error, message: this.errorText(receipt.error.message) } };
+  }
+
+  private async attempt(config: ProviderConfig, messageFor: (p: Provider) => Message | Promise<Message>, options: DeliverOptions): Promise<Receipt> {
     // One controller per attempt, fed by its timer and the caller's signal. (AbortSignal.any would tie
     // every attempt's signal to the long-lived shutdown signal, which Node 20 keeps alive with it.)
     const controller = new AbortController();
@@ -85,6 +99,7 @@ export class RoutingEngine {
     else outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
       const provider = this.providerFor(config);
+      const message = await messageFor(provider);
       // A provider that ignores its signal still cannot hold the attempt past the timeout.
       return await new Promise<Receipt>((resolve, reject) => {
         const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timedOut) });
@@ -101,5 +116,4 @@ export class RoutingEngine {
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }
-
 }

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Dispatcher } from '../dispatch.js';
-import { tokenMatches } from '../http/guards.js';
+import { allows, hashSecret, principalName, type Credentials, type Principal } from '../auth/credentials.js';
+import { IntakeSlots } from './intake-slots.js';
 import { parseSmtpMessage } from './parse.js';
 import { INTERNAL_ERROR_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
 
@@ -14,7 +15,8 @@ export interface SmtpIngressOptions {
   /** 0 = any free port */
   readonly port: number;
   readonly maxBytes: number;
-  readonly authToken?: string;
+  /** AUTH_TOKEN and API keys; AUTH is required when a token is configured */
+  readonly credentials: Credentials;
   /** PEM file paths; both set = STARTTLS offered */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -24,8 +26,14 @@ export interface SmtpIngressOptions {
   readonly die: (message: string) => never;
   /** how long stop() lets sessions in the middle of a message finish; default 10 s */
   readonly graceMs?: number;
-  /** concurrent sessions beyond this get 421; default 1000 */
+  /** concurrent sessions beyond this get 421; default 100 */
   readonly maxClients?: number;
+  /** RCPT TO beyond this per message get 452; default 100 */
+  readonly maxRecipients?: number;
+  /** a session silent this long is closed; default 60 s */
+  readonly idleTimeoutMs?: number;
+  /** messages past 1 MiB received at once; the others wait, paused; default 4 */
+  readonly largeMessageSlots?: number;
 }
 
 export interface SmtpIngress {
@@ -41,6 +49,17 @@ export function isLoopbackAddress(ip: string | undefined): boolean {
   const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   return v4.startsWith('127.') || ip === '::1';
 }
+
+/** What an authenticated session carries: who it is, and for a key its hash, to notice a revocation. */
+interface SessionUser {
+  readonly principal: Principal;
+  readonly keyHash?: string;
+}
+
+const REVOKED_REPLY: SmtpReply = { code: 535, text: 'Authentication failed: this API key has been revoked' };
+
+/** Past this size a message being received needs one of the large-message slots. */
+const LARGE_MESSAGE_BYTES = 1024 * 1024;
 
 const smtpError = (r: SmtpReply) => Object.assign(new Error(r.text), { responseCode: r.code });
 
@@ -66,6 +85,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
   let bound: number | null = null;
   let stopping = false;
   let tls: { cert: Buffer; key: Buffer } | undefined;
+  const slots = new IntakeSlots(o.largeMessageSlots ?? 4);
 
   /** After a message is answered during shutdown, the session is told so and closed. */
   const closeIfStopping = (sessionId: string) => {
@@ -83,8 +103,11 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       to: session.envelope.rcptTo.map((r) => r.address),
     };
+    const user = session.user as unknown as SessionUser | undefined;
+    // A key revoked while this session was open fails at once, as over HTTP.
+    if (user?.keyHash && !(await o.credentials.resolveHash(user.keyHash))) return REVOKED_REPLY;
     const message = await parseSmtpMessage(raw, envelope);
-    const result = await o.dispatcher.submit(message, { source: 'smtp' });
+    const result = await o.dispatcher.submit(message, { source: 'smtp', apiKey: principalName(user?.principal) });
     const reply = toSmtpReply(result);
     log.debug({ session: session.id, bytes: raw.length, code: reply.code, log_id: 'logId' in result ? result.logId : undefined }, 'SMTP message handled');
     return reply;
@@ -92,25 +115,45 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     busy.add(session.id);
+    // The message is held once: its chunks, joined into one Buffer at the end (the stored raw source).
     const chunks: Buffer[] = [];
     let length = 0;
+    let release: (() => void) | undefined;
+    let waiting = false;
+    let finished = false;
+    const finish = () => {
+      finished = true;
+      busy.delete(session.id);
+      release?.();
+    };
     stream.on('data', (chunk: Buffer) => {
       // Past the limit nothing more is kept: the rest is only drained so the client gets its 552.
       if (stream.sizeExceeded || length + chunk.length > o.maxBytes) return;
       chunks.push(chunk);
       length += chunk.length;
+      if (length > LARGE_MESSAGE_BYTES && !release && !waiting) {
+        waiting = true;
+        stream.pause();
+        void slots.acquire().then((r) => {
+          waiting = false;
+          release = r;
+          if (finished) r();
+          else stream.resume();
+        });
+      }
     });
     // The client went away before the final dot: nothing was accepted, so nothing is stored or logged.
-    stream.once('error', () => busy.delete(session.id));
+    stream.once('error', finish);
     stream.once('end', () => {
       const answer = (r: SmtpReply) => {
-        busy.delete(session.id);
+        finish();
         if (r.code < 400) callback(null, r.text);
         else callback(smtpError(r));
         setImmediate(closeIfStopping, session.id);
       };
       if (stream.sizeExceeded || stream.byteLength > o.maxBytes) return answer(TOO_BIG_REPLY(o.maxBytes));
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      chunks.length = 0;
       handleMessage(raw, session).then(answer, (err) => {
         log.error({ err, session: session.id }, 'SMTP message could not be handled');
         answer(INTERNAL_ERROR_REPLY);
@@ -118,16 +161,29 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
     });
   }
 
+  const maxRecipients = o.maxRecipients ?? 100;
+  function onRcptTo(...[, session, callback]: Parameters<NonNullable<SMTPServerOptions['onRcptTo']>>): void {
+    // 452 (not 552): the client keeps the recipients accepted so far and sends the rest in another transaction (RFC 5321 4.5.3.1.10).
+    if (session.envelope.rcptTo.length >= maxRecipients) return callback(smtpError({ code: 452, text: `Too many recipients: at most ${maxRecipients} per message` }));
+    callback();
+  }
+
   function onAuth(...[auth, session, callback]: Parameters<NonNullable<SMTPServerOptions['onAuth']>>): void {
-    const token = o.authToken!;
     // With TLS on offer, a client off this machine must use it before sending the token (smtpd_tls_auth_only).
     if (tls && !session.secure && !isLoopbackAddress(session.remoteAddress)) {
       return callback(smtpError({ code: 538, text: 'Encryption required: use STARTTLS before AUTH' }));
     }
-    if (!tokenMatches(token, auth.password ?? undefined)) {
-      return callback(smtpError({ code: 535, text: 'Authentication failed: use any username and the AUTH_TOKEN as password' }));
-    }
-    callback(null, { user: auth.username || 'token' });
+    const password = auth.password ?? undefined;
+    o.credentials.resolve(password).then(
+      (principal) => {
+        if (!principal) return callback(smtpError({ code: 535, text: 'Authentication failed: use any username and the AUTH_TOKEN or a send API key as password' }));
+        // The same rule as HTTP: SMTP is a send endpoint.
+        if (!allows(principal, 'send')) return callback(smtpError({ code: 535, text: `Authentication failed: this key's scope (${principal.kind === 'key' ? principal.scope : ''}) does not allow sending` }));
+        const user: SessionUser = { principal, keyHash: principal.kind === 'key' ? hashSecret(password!) : undefined };
+        callback(null, { user: user as unknown as string });
+      },
+      () => callback(smtpError({ code: 454, text: 'Temporary authentication failure' })),
+    );
   }
 
   return {
@@ -136,7 +192,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
     },
     async start() {
       tls = readTls(o);
-      const auth = Boolean(o.authToken);
+      const auth = o.credentials.required;
       const options: SMTPServerOptions = {
         banner: 'ProtoPost',
         size: o.maxBytes,
@@ -148,10 +204,12 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
         disabledCommands: [...(tls ? [] : ['STARTTLS']), ...(auth ? [] : ['AUTH'])],
         ...(tls ?? {}),
         disableReverseLookup: true,
-        maxClients: o.maxClients ?? 1000,
+        maxClients: o.maxClients ?? 100,
+        socketTimeout: o.idleTimeoutMs ?? 60_000,
         closeTimeout: graceMs,
         logger: false,
         onAuth: auth ? onAuth : undefined,
+        onRcptTo,
         onData,
       };
       try {

@@ -1,5 +1,6 @@
 // The bytes of one SMTP transaction → a Message. mailparser reads the MIME; the envelope decides who
-// receives it; `raw` keeps the exact bytes so SMTP providers relay them unchanged.
+// receives it; `raw` keeps the exact bytes so SMTP providers relay them unchanged. The raw source is the
+// one stored copy: body parts are derived from it when read (`withParts`), never stored again.
 import type { AddressObject, HeaderLines, ParsedMail } from 'mailparser';
 import type { Address, Attachment, Message } from '../core/message.js';
 
@@ -88,13 +89,14 @@ const contentIdOf = (cid: string | undefined): string | undefined => {
   return id && id.length <= 255 ? id : undefined;
 };
 
-function attachmentsOf(parsed: ParsedMail): Attachment[] {
+/** `withContent` false: names and sizes only (a detail view), without a base64 copy of every attachment. */
+function attachmentsOf(parsed: ParsedMail, withContent = true): Attachment[] {
   return parsed.attachments.map((a, i) => {
     const contentId = contentIdOf(a.contentId ?? a.cid);
     return {
       filename: oneLine(a.filename ?? '') || `attachment-${i + 1}`,
       contentType: oneLine(a.contentType ?? '') || 'application/octet-stream',
-      content: a.content.toString('base64'),
+      content: withContent ? a.content.toString('base64') : '',
       size: a.content.length,
       ...(contentId ? { contentId } : {}),
     };
@@ -153,13 +155,45 @@ export function fallbackMessage(raw: Buffer, envelope: Envelope): Message {
   };
 }
 
-/** Parses the received bytes; malformed MIME never throws: what cannot be parsed falls back to the envelope. */
+/** End of the header block (the blank line), or the whole source when there is none. */
+function headerEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  if (crlf >= 0) return crlf + 4;
+  const lf = raw.indexOf('\n\n');
+  return lf >= 0 ? lf + 2 : raw.length;
+}
+
+async function parse(source: Buffer): Promise<ParsedMail> {
+  // mailparser (and its decoders) load with the first message, not at start-up.
+  const { simpleParser } = await import('mailparser');
+  return simpleParser(source, PARSER_OPTIONS);
+}
+
+/**
+ * At intake only the header block is parsed: routing, the log record and SMTP relay need the addresses,
+ * subject and headers, never the body. Text, html and attachments stay in `raw` until a reader asks for
+ * them (`withParts`), so a 24 MB message is held once, not again as decoded parts and base64.
+ * Malformed MIME never throws: what cannot be parsed falls back to the envelope.
+ */
 export async function parseSmtpMessage(raw: Buffer, envelope: Envelope): Promise<Message> {
   try {
-    // mailparser (and its decoders) load with the first message, not at start-up.
-    const { simpleParser } = await import('mailparser');
-    return toMessage(await simpleParser(raw, PARSER_OPTIONS), raw, envelope);
+    return { ...toMessage(await parse(raw.subarray(0, headerEnd(raw))), raw, envelope), text: undefined, html: undefined, attachments: [] };
   } catch {
     return fallbackMessage(raw, envelope);
   }
+}
+
+/** The body parts of an SMTP message, derived from its raw source (text, html, attachments as base64). */
+export async function partsOf(raw: Buffer, withContent = true): Promise<Pick<Message, 'text' | 'html' | 'attachments'>> {
+  try {
+    const parsed = await parse(raw);
+    return { text: parsed.text || undefined, html: parsed.html || undefined, attachments: attachmentsOf(parsed, withContent) };
+  } catch {
+    return { attachments: [] };
+  }
+}
+
+/** A message with its body parts, for a reader that needs them (HTTP providers, the detail view). */
+export async function withParts(m: Message): Promise<Message> {
+  return m.raw ? { ...m, ...(await partsOf(m.raw)) } : m;
 }

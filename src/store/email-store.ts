@@ -6,6 +6,14 @@ import { formatAddress, type Message } from '../core/message.js';
 import type { ErrorClass } from '../core/receipt.js';
 import type { Db } from './sqlite.js';
 import { GroupCommit } from './group-commit.js';
+import { toFtsQuery } from './search.js';
+import { partsOf } from '../smtp/parse.js';
+
+/**
+ * A search walks at most this many of the newest matching records: the page and `total` both come from
+ * them, so a term found in every record costs the same as a rare one. `total` is therefore capped here.
+ */
+export const SEARCH_SCAN_CAP = 1_000;
 
 export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox' | 'scheduled' | 'canceled';
 export const SOURCES = ['api', 'smtp', 'resend', 'sendgrid', 'postmark'] as const;
@@ -30,6 +38,8 @@ export interface AttemptRecord {
 
 export interface NewEmail {
   readonly source: Source;
+  /** the credential that submitted it (key name or "AUTH_TOKEN"); null without auth */
+  readonly apiKey?: string | null;
   readonly status: EmailStatus;
   readonly message: Message;
   readonly idempotencyKey?: string;
@@ -79,6 +89,7 @@ export interface LogSummary {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  api_key: string | null;
   send_at: string | null;
 }
 
@@ -101,6 +112,7 @@ export interface LogFilter {
   readonly provider?: string;
   readonly q?: string;
   readonly source?: string;
+  readonly apiKey?: string;
 }
 
 export interface Stats {
@@ -115,7 +127,7 @@ export interface Stats {
 }
 
 const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count, send_at`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, api_key, send_at`;
 
 interface SummaryRow {
   id: number;
@@ -132,6 +144,7 @@ interface SummaryRow {
   error_message: string | null;
   source: Source;
   attempt_count: number;
+  api_key: string | null;
   send_at: string | null;
 }
 
@@ -150,11 +163,16 @@ const toSummary = (r: SummaryRow): LogSummary => ({
   error_message: r.error_message,
   source: r.source,
   attempt_count: r.attempt_count,
+  api_key: r.api_key,
   send_at: r.send_at,
 });
 
-/** A Message as stored: everything but the raw source, which has its own column. */
-const serializeMessage = (m: Message): string => JSON.stringify({ ...m, raw: undefined });
+/**
+ * A Message as stored: everything but the raw source, which has its own column. With a raw source the
+ * body parts are not stored again (as JSON and base64): readers derive them from it (`partsOf`).
+ */
+const serializeMessage = (m: Message): string =>
+  JSON.stringify(m.raw ? { ...m, raw: undefined, text: undefined, html: undefined, attachments: [] } : m);
 
 export function deserializeMessage(json: string, raw: Buffer | null): Message {
   const m = JSON.parse(json) as Message;
@@ -164,6 +182,7 @@ export function deserializeMessage(json: string, raw: Buffer | null): Message {
 export class EmailStore extends EventEmitter {
   private readonly statements = new Map<string, Statement>();
   private readonly insertEmail: Statement;
+  private readonly insertSearch: Statement;
   private readonly insertAttempt: Statement;
   private readonly updateOutcome: Statement;
   private readonly selectSummary: Statement;
@@ -173,8 +192,9 @@ export class EmailStore extends EventEmitter {
     super();
     this.writes = new GroupCommit(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, send_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, api_key, send_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertSearch = db.prepare('INSERT INTO emails_fts(rowid, subject, addresses) VALUES (?, ?, ?)');
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -201,9 +221,16 @@ export class EmailStore extends EventEmitter {
       e.idempotencyKey ?? null,
       e.nextAttemptAt ?? null,
       e.deliveryKey ?? null,
+      e.apiKey ?? null,
       e.sendAt?.toISOString() ?? null,
     ];
-    const id = await this.writes.run(() => Number(this.insertEmail.run(...row).lastInsertRowid));
+    // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
+    const addresses = `${row[3]} ${row[4]}`;
+    const id = await this.writes.run(() => {
+      const id = Number(this.insertEmail.run(...row).lastInsertRowid);
+      this.insertSearch.run(id, m.subject, addresses);
+      return id;
+    });
     this.emit('status', e.status, null);
     this.announce(id);
     return id;
@@ -233,9 +260,10 @@ export class EmailStore extends EventEmitter {
     this.announce(id);
   }
 
-  /** Moves a record from one status to another only if it is still in the first; false otherwise. */
-  async transition(id: number, from: EmailStatus, to: EmailStatus): Promise<boolean> {
-    const changed = this.prepared('UPDATE emails SET status = ? WHERE id = ? AND status = ?').run(to, id, from).changes === 1;
+  /** Moves a record from one status to another only if it is still in the first (setting its delivery key when given); false otherwise. */
+  async transition(id: number, from: EmailStatus, to: EmailStatus, set: { readonly deliveryKey?: string } = {}): Promise<boolean> {
+    const changed =
+      this.prepared('UPDATE emails SET status = ?, delivery_key = coalesce(?, delivery_key) WHERE id = ? AND status = ?').run(to, set.deliveryKey ?? null, id, from).changes === 1;
     if (changed) this.announce(id);
     return changed;
   }
@@ -281,9 +309,12 @@ export class EmailStore extends EventEmitter {
   }
 
   async get(id: number): Promise<LogDetail | undefined> {
-    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message FROM emails WHERE id = ?`).get(id) as (SummaryRow & { message: string }) | undefined;
+    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message, raw FROM emails WHERE id = ?`).get(id) as
+      | (SummaryRow & { message: string; raw: Buffer | null })
+      | undefined;
     if (!row) return undefined;
-    const m = JSON.parse(row.message) as Message;
+    const stored = JSON.parse(row.message) as Message;
+    const m = row.raw ? { ...stored, ...(await partsOf(row.raw, false)) } : stored;
     const attempts = (this.prepared(`SELECT provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class
       FROM attempts WHERE email_id = ? ORDER BY id`).all(id) as (Omit<AttemptRecord, 'ok'> & { ok: number })[]).map((a) => ({ ...a, ok: a.ok === 1 }));
     return {
@@ -311,14 +342,17 @@ export class EmailStore extends EventEmitter {
   async list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (f.q !== undefined && f.q !== '') {
+      const match = toFtsQuery(f.q);
+      if (match === undefined) return { logs: [], total: 0 };
+      // The newest SEARCH_SCAN_CAP matches, straight from the index in rowid order: bounded whatever the text.
+      where.push(`id IN (SELECT rowid FROM emails_fts WHERE emails_fts MATCH ? ORDER BY rowid DESC LIMIT ${SEARCH_SCAN_CAP})`);
+      args.push(match);
+    }
     if (f.status) where.push('status = ?'), args.push(f.status);
     if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
     if (f.source) where.push('source = ?'), args.push(f.source);
-    if (f.q) {
-      const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
-      where.push(`(subject LIKE ? ESCAPE '\\' OR from_address LIKE ? ESCAPE '\\' OR to_addresses LIKE ? ESCAPE '\\')`);
-      args.push(like, like, like);
-    }
+    if (f.apiKey) where.push('api_key = ?'), args.push(f.apiKey);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
       ...args,
@@ -328,9 +362,9 @@ export class EmailStore extends EventEmitter {
     return { logs: rows.map(toSummary), total: this.count(f, clause, args) };
   }
 
-  /** Counters answer the unfiltered and status-only totals without a scan. */
+  /** Counters answer the unfiltered and status-only totals without a scan; a search counts within its cap. */
   private count(f: LogFilter, clause: string, args: unknown[]): number {
-    if (!f.provider && !f.source && !f.q) return this.counter(f.status ? `status:${f.status}` : 'total');
+    if (!f.provider && !f.source && !f.q && !f.apiKey) return this.counter(f.status ? `status:${f.status}` : 'total');
     return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
   }
 

@@ -10,6 +10,13 @@ const counterDelta = (sign: '+' | '-', row: 'NEW' | 'OLD') => `
     UNION ALL SELECT 'failed:' || ${row}.provider_name, ${sign}1 WHERE ${row}.status = 'failed' AND ${row}.provider_name IS NOT NULL
     ON CONFLICT(key) DO UPDATE SET value = value + excluded.value;`;
 
+/**
+ * The search index rows for `emails` (subject; sender and recipients), written by the store in the
+ * same transaction as the row, not by a trigger; also how migration 3 indexes the rows already there.
+ */
+export const INDEX_EXISTING_EMAILS = `INSERT INTO emails_fts(rowid, subject, addresses)
+  SELECT id, subject, from_address || ' ' || to_addresses FROM emails`;
+
 export const migrations: readonly string[] = [
   // 1: emails, attempts, and counters kept by triggers so /api/stats never scans.
   `
@@ -69,7 +76,27 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
-  // 3: scheduled sends (`send_at`): they wait as `scheduled` and the queue claims them when due.
+  // 3: API keys (only the secret's SHA-256 is kept) and the credential that submitted each email.
+  `
+  CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  ALTER TABLE emails ADD COLUMN api_key TEXT;
+  CREATE INDEX emails_api_key ON emails(api_key, id);
+  `,
+  // 4: full-text search over subject and addresses (GET /api/logs?q=). Contentless: the text lives in
+  // `emails` already; contentless_delete lets retention delete index rows by rowid (= emails.id).
+  `
+  CREATE VIRTUAL TABLE emails_fts USING fts5(subject, addresses, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+  ${INDEX_EXISTING_EMAILS};
+  `,
+  // 5: scheduled sends (`send_at`): they wait as `scheduled` and the queue claims them when due.
   `
   ALTER TABLE emails ADD COLUMN send_at TEXT;
   DROP INDEX emails_due;

@@ -50,9 +50,13 @@ export class Retention {
       if (edge !== undefined) edges.push(edge);
     }
     if (edges.length) {
-      const del = this.db.prepare(`DELETE FROM emails WHERE id IN (SELECT id FROM emails WHERE id <= ? AND ${FINAL} ORDER BY id LIMIT ?)`);
+      const doomed = `SELECT id FROM emails WHERE id <= ? AND ${FINAL} ORDER BY id LIMIT ?`;
+      const unindex = this.db.prepare(`DELETE FROM emails_fts WHERE rowid IN (${doomed})`);
+      const del = this.db.prepare(`DELETE FROM emails WHERE id IN (${doomed})`);
+      // The search rows go in the same transaction as their emails: the index never names a deleted record.
+      const step = this.db.transaction((edge: number) => (unindex.run(edge, batch), del.run(edge, batch).changes));
       const edge = Math.max(...edges);
-      removed += await this.inBatches(() => del.run(edge, batch).changes, batch);
+      removed += await this.inBatches(() => step(edge), batch);
     }
     if (removed) this.log.info({ removed }, 'retention pruned old log records');
     return removed;

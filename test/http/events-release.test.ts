@@ -2,6 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
+import Database from 'better-sqlite3';
 import { api, startServer } from '../support/server.js';
 import { startHttpFake } from '../fakes/http-fake.js';
 
@@ -111,6 +112,15 @@ test('raw source and release of a sandboxed email', async () => {
   assert.equal(released.json.message_id, 'released-1');
   assert.equal(fake.requests.length, 1);
   assert.equal(fake.requests[0].json.subject, 'Live event');
+  // Like every send, a release carries a key the provider deduplicates on, kept with the record for retries.
+  const key = fake.requests[0].headers['idempotency-key'];
+  assert.match(String(key), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  const db = new Database(server.databasePath, { readonly: true });
+  try {
+    assert.equal((db.prepare('SELECT delivery_key FROM emails WHERE id = ?').get(id) as { delivery_key: string }).delivery_key, key);
+  } finally {
+    db.close();
+  }
   const d = (await api(server.url, 'GET', `/api/logs/${id}`)).json;
   assert.equal(d.status, 'success');
   assert.equal(d.attempts.length, 1);

@@ -13,7 +13,7 @@ let beta: HttpFake;
 const ids: Record<string, number> = {};
 
 const SUMMARY_KEYS = [
-  'attempt_count', 'error_message', 'from_address', 'id', 'message_id', 'processing_time_ms', 'provider_id', 'provider_name',
+  'api_key', 'attempt_count', 'error_message', 'from_address', 'id', 'message_id', 'processing_time_ms', 'provider_id', 'provider_name',
   'provider_type', 'send_at', 'source', 'status', 'subject', 'timestamp', 'to_addresses',
 ];
 const DETAIL_KEYS = [...SUMMARY_KEYS, 'attachments', 'attempts', 'bcc', 'body_html', 'body_text', 'cc', 'headers', 'reply_to', 'tags'].sort();
@@ -122,13 +122,32 @@ test('filters: status, provider id, q over subject and addresses, source; total 
   await check('?q=billing%40customer', ['invoice1', 'invoice2']);
   await check('?q=ops%40corp', ['viaBeta']);
   await check('?q=100%25_', ['failed2']);
-  await check('?q=%25', ['failed2']);
-  await check('?q=_', ['failed2']);
+  // Full-text search: words, not substrings; text with no letter or digit matches nothing.
+  await check('?q=%25', []);
+  await check('?q=_', []);
+  await check('?q=invo', []);
+  await check('?q=sandboxed%20invoice', ['sandbox1']);
+  await check('?q=Invoice%20OR%20note', []);
+  await check('?q=subject%3Ainvoice', []);
   await check('?source=api', Object.keys(ids));
   await check('?source=smtp', []);
   await check('?status=success&q=invoice', ['invoice1', 'invoice2']);
   await check('?status=failed&provider=beta&q=one', ['failed1']);
   await check('?status=', Object.keys(ids));
+});
+
+test('q: at most 200 characters (422 naming it); FTS5 syntax in it is only text, never an error', async () => {
+  const long = await list(`?q=${'a'.repeat(201)}`);
+  assert.equal(long.status, 422, long.text);
+  assert.deepEqual(long.json.detail[0].loc, ['query', 'q']);
+  assert.equal((await list(`?q=${'a'.repeat(200)}`)).status, 200);
+  for (const q of ['"', '"unbalanced', 'NEAR(invoice note)', '*', 'invoice*', '^invoice', 'a:b', '(', ')', 'AND', 'NOT invoice', '-invoice', '+', '{subject}: x', "'; DROP TABLE emails; --", '\\']) {
+    const r = await list(`?q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200, `${q}: ${r.text}`);
+    assert.equal(typeof r.json.total, 'number');
+  }
+  assert.deepEqual((await list(`?q=${encodeURIComponent('"invoice"')}`)).json.total, 3, 'quotes are punctuation');
+  assert.equal((await list('')).json.total, Object.keys(ids).length, 'the table is intact');
 });
 
 test('limit outside 1–500 and a bad offset are 422 naming the parameter', async () => {

@@ -75,7 +75,7 @@ test('it describes every route of SPEC section 6 and POST /api/send', () => {
   ];
   for (const [method, path] of expected) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
   const list = doc.paths['/api/logs'].get.parameters.map((p: any) => p.name).sort();
-  assert.deepEqual(list, ['limit', 'offset', 'provider', 'q', 'source', 'status']);
+  assert.deepEqual(list, ['api_key', 'limit', 'offset', 'provider', 'q', 'source', 'status']);
 });
 
 test('/api/send: the request schema is the one that validates requests, and every answer is documented', () => {

@@ -96,6 +96,90 @@ for (const [name, body, locs] of cases) {
   });
 }
 
+/** Every value that can end up in a header, and where its 422 points. */
+const HEADER_BOUND: [string, (c: string) => Record<string, unknown>, Loc][] = [
+  ['from address', (c) => ({ from: `a${c}b@example.com` }), ['body', 'from']],
+  ['from display name', (c) => ({ from: `Na${c}me <a@example.com>` }), ['body', 'from']],
+  ['to address', (c) => ({ to: [`r${c}@example.org`] }), ['body', 'to', 0]],
+  ['to display name', (c) => ({ to: ['ok@example.org', `R${c} <r@example.org>`] }), ['body', 'to', 1]],
+  ['cc address', (c) => ({ cc: [`c@exa${c}mple.org`] }), ['body', 'cc', 0]],
+  ['cc display name', (c) => ({ cc: [`C${c}C <c@example.org>`] }), ['body', 'cc', 0]],
+  ['bcc address', (c) => ({ bcc: [`b@example.org${c}`] }), ['body', 'bcc', 0]],
+  ['bcc display name', (c) => ({ bcc: [`${c}B <b@example.org>`] }), ['body', 'bcc', 0]],
+  ['reply_to address', (c) => ({ reply_to: `re${c}@example.com` }), ['body', 'reply_to']],
+  ['reply_to display name', (c) => ({ reply_to: `Re${c}plies <re@example.com>` }), ['body', 'reply_to']],
+  ['subject', (c) => ({ subject: `Hi${c}there` }), ['body', 'subject']],
+  ['header name', (c) => ({ headers: { [`X-A${c}B`]: 'v' } }), ['body', 'headers', 'X-A{c}B']],
+  ['header value', (c) => ({ headers: { 'X-A': `v${c}w` } }), ['body', 'headers', 'X-A']],
+  ['attachment filename', (c) => ({ attachments: [{ filename: `a${c}.txt`, content: 'eA==' }] }), ['body', 'attachments', 0, 'filename']],
+  ['attachment content_type', (c) => ({ attachments: [{ filename: 'a.txt', content: 'eA==', content_type: `text/plain; name=a${c}b` }] }), ['body', 'attachments', 0, 'content_type']],
+  ['tag key', (c) => ({ tags: { [`k${c}`]: 'v' } }), ['body', 'tags', 'k{c}']],
+  ['tag value', (c) => ({ tags: { campaign: `v${c}` } }), ['body', 'tags', 'campaign']],
+];
+const CONTROLS: [string, string][] = [
+  ['CR', '\r'],
+  ['LF', '\n'],
+  ['CRLF', '\r\n'],
+  ['NUL', '\0'],
+  ['SOH', '\x01'],
+  ['BS', '\x08'],
+  ['VT', '\x0b'],
+  ['FF', '\x0c'],
+  ['ESC', '\x1b'],
+  ['US', '\x1f'],
+];
+
+for (const [field, put, loc] of HEADER_BOUND) {
+  test(`422: every C0 control character but TAB in the ${field}`, async () => {
+    for (const [name, c] of CONTROLS) {
+      const r = await send(s, JSON.stringify(email(put(c))));
+      assert.equal(r.status, 422, `${name} in the ${field}: ${r.text}`);
+      const want = JSON.stringify(loc.map((p) => (typeof p === 'string' ? p.replace('{c}', c) : p)));
+      assert.deepEqual(r.json.detail.map((d: any) => JSON.stringify(d.loc)), [want], `${name} in the ${field}`);
+    }
+  });
+}
+
+test('TAB is allowed where a header allows it: subject, display names, header values, filenames, tags', async () => {
+  const r = await send(
+    s,
+    email({
+      from: 'Sender\tName <sender@example.com>',
+      subject: 'Hello\tthere',
+      headers: { 'X-Tab': 'a\tb' },
+      attachments: [{ filename: 'a\tb.txt', content: 'eA==', content_type: 'text/plain;\tcharset=utf-8' }],
+      tags: { 'k\tk': 'v\tv' },
+    }),
+  );
+  assert.equal(r.status, 200, r.text);
+});
+
+test('422: tags and headers are string → string, within their counts', async () => {
+  for (const tags of [{ a: 1 }, { a: true }, { a: null }, { a: ['x'] }, { a: { b: 'c' } }]) {
+    const r = await send(s, email({ tags }));
+    assert.equal(r.status, 422, JSON.stringify(tags));
+    assert.deepEqual(r.json.detail.map((d: any) => d.loc), [['body', 'tags', 'a']]);
+  }
+  const r = await send(s, email({ tags: { '': 'v' } }));
+  assert.deepEqual(r.json.detail.map((d: any) => d.loc), [['body', 'tags', '']]);
+  const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`X-K${i}`, 'v']));
+  assert.deepEqual((await send(s, email({ tags: many(51) }))).json.detail, [{ loc: ['body', 'tags'], msg: 'Object should have at most 50 entries', type: 'too_long' }]);
+  assert.deepEqual((await send(s, email({ headers: many(101) }))).json.detail, [{ loc: ['body', 'headers'], msg: 'Object should have at most 100 entries', type: 'too_long' }]);
+});
+
+test('addresses: exactly `addr@domain` or `Name <addr@domain>`, one of them', async () => {
+  const refused = ['a@b.c, d@e.f', 'G: a@b.c;', 'a@b.c (Comment)', 'Na<me <a@b.c>', 'Name <a@b.c> trailing', 'name a@b.c', 'Name < a@b.c >', '<>', 'Name <>'];
+  for (const from of refused) {
+    const r = await send(s, email({ from }));
+    assert.equal(r.status, 422, from);
+    assert.deepEqual(r.json.detail.map((d: any) => d.loc), [['body', 'from']], from);
+  }
+  for (const from of ['a@b.c', '  a@b.c  ', '<a@b.c>', 'Name <a@b.c>', '"Support, Team" <a@b.c>', '"Quote \\" Inside" <a@b.c>', 'Ünïcode <u@exämple.org>']) {
+    const r = await send(s, email({ from }));
+    assert.equal(r.status, 200, `${from}: ${r.text}`);
+  }
+});
+
 test('422: malformed JSON names the body, says it is a JSON error', async () => {
   for (const text of ['{"from": "a@example.com",', '{from: "a@example.com"}', '']) {
     const r = await send(s, text, { 'content-type': 'application/json' });
@@ -134,8 +218,8 @@ test('the limits themselves are accepted: 50 recipients each, a 998-character su
   assert.equal(ok.json.status, 'sandbox');
 });
 
-test('nothing rejected above left a log record (only the accepted one)', async () => {
-  assert.equal(await logTotal(s), 1);
+test('nothing rejected above left a log record (only the accepted ones)', async () => {
+  assert.equal(await logTotal(s), 9);
 });
 
 test('schema problems and the rules beyond the schema are reported together', async (t) => {

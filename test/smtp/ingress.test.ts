@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { api, startServer, waitFor } from '../support/server.js';
+import { createKey } from '../support/fixtures.js';
 import { BEARER, detail, expectCode, logs, python, RawSmtp, SANDBOX, serverFor, TOKEN, transport, wire } from './helpers.js';
 
 test('sandbox capture: nodemailer mail is logged with source smtp, every part shown, raw source returned byte for byte', async (t) => {
@@ -107,6 +108,35 @@ print('sent')
   }
   assert.equal((await logs(s, out ? 3 : 2, '', BEARER)).total, out ? 3 : 2, 'only the authenticated mail is logged');
   assert.ok(!s.logs.some((l) => JSON.stringify(l).includes(TOKEN)), 'the token never reaches the server log');
+});
+
+test('API keys as the AUTH password: a send key is accepted and named in the log, a read key is 535, a revoked key fails at once', async (t) => {
+  const s = await serverFor(t, { config: SANDBOX, env: { AUTH_TOKEN: TOKEN } });
+  const mail = { from: 'a@example.com', to: 'b@example.com', subject: 'keyed', text: 'x' };
+  const billing = await createKey(s, 'billing-app', 'send', TOKEN);
+  const reader = await createKey(s, 'reporting', 'read', TOKEN);
+  const info = await transport(s, { auth: { user: 'billing', pass: billing.secret } }).sendMail(mail);
+  assert.match(info.response, /^250 /);
+  await transport(s, { auth: { user: 'x', pass: TOKEN } }).sendMail(mail);
+  await assert.rejects(transport(s, { auth: { user: 'x', pass: reader.secret } }).sendMail(mail), (err: any) => err.responseCode === 535);
+  const listed = await logs(s, 2, '', BEARER);
+  assert.deepEqual(listed.logs.map((l: any) => [l.source, l.api_key]), [['smtp', 'AUTH_TOKEN'], ['smtp', 'billing-app']]);
+  assert.equal((await logs(s, 1, '&api_key=billing-app', BEARER)).total, 1);
+
+  // A session authenticated before the key was revoked cannot send after it.
+  const c = await RawSmtp.open(s.smtpPort!);
+  t.after(() => c.destroy());
+  await c.command('EHLO raw.test');
+  await expectCode(c.command(`AUTH PLAIN ${Buffer.from(`\0x\0${billing.secret}`).toString('base64')}`), 235);
+  assert.equal((await api(s.url, 'DELETE', `/api/keys/${billing.key.id}`, undefined, BEARER)).status, 200);
+  await expectCode(c.command('MAIL FROM:<a@example.com>'), 250);
+  await expectCode(c.command('RCPT TO:<b@example.com>'), 250);
+  await expectCode(c.command('DATA'), 354);
+  c.write(wire(Buffer.from('Subject: after revocation\r\n\r\nx\r\n')));
+  assert.equal((await c.reply()).code, 535);
+  await assert.rejects(transport(s, { auth: { user: 'x', pass: billing.secret } }).sendMail(mail), (err: any) => err.responseCode === 535);
+  assert.equal((await logs(s, 1, '&api_key=billing-app', BEARER)).total, 1, 'nothing sent after the revocation');
+  assert.ok(!s.logs.some((l) => JSON.stringify(l).includes(billing.secret)), 'the secret never reaches the server log');
 });
 
 test('over SMTP_LISTEN_MAX_BYTES: 552 (SIZE advertised, and checked on the stream), nothing stored', async (t) => {

@@ -1,7 +1,7 @@
 // Unit: SMTP bytes + envelope → Message (src/smtp/parse.ts), without a server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keptHeaders, parseSmtpMessage, tagsFromHeader } from '../../src/smtp/parse.js';
+import { keptHeaders, parseSmtpMessage, tagsFromHeader, withParts } from '../../src/smtp/parse.js';
 
 const crlf = (s: string) => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
 
@@ -42,7 +42,11 @@ JVBERi0xLjQKJcfs
 const envelope = { from: 'bounce@example.com', to: ['bob@example.org', 'carol@example.org', 'dan@example.net'] };
 
 test('a multipart message becomes every Message field, with raw and envelope kept as received', async () => {
-  const m = await parseSmtpMessage(MULTIPART, envelope);
+  const intake = await parseSmtpMessage(MULTIPART, envelope);
+  assert.equal(intake.text, undefined, 'at intake only the headers are parsed: the body stays in raw');
+  assert.equal(intake.html, undefined);
+  assert.deepEqual(intake.attachments, []);
+  const m = await withParts(intake);
   assert.deepEqual(m.from, { address: 'ada@example.com', name: 'Ada Lovelace' });
   assert.deepEqual(m.to, [{ address: 'bob@example.org', name: 'Bob' }, { address: 'carol@example.org' }]);
   assert.deepEqual(m.cc, [{ address: 'dan@example.net', name: 'Dan' }]);
@@ -77,7 +81,7 @@ test('one hidden recipient and no header recipients: it becomes To (nobody to hi
 });
 
 test('no From header: MAIL FROM; no Subject: the empty string', async () => {
-  const m = await parseSmtpMessage(crlf('To: b@example.com\n\njust a body\n'), { from: 'envelope@example.com', to: ['b@example.com'] });
+  const m = await withParts(await parseSmtpMessage(crlf('To: b@example.com\n\njust a body\n'), { from: 'envelope@example.com', to: ['b@example.com'] }));
   assert.deepEqual(m.from, { address: 'envelope@example.com' });
   assert.equal(m.subject, '');
   assert.equal(m.text?.trim(), 'just a body');
@@ -85,10 +89,12 @@ test('no From header: MAIL FROM; no Subject: the empty string', async () => {
 });
 
 test('an HTML-only message keeps text undefined (no conversion on the hot path)', async () => {
-  const m = await parseSmtpMessage(crlf('From: a@example.com\nTo: b@example.com\nSubject: h\nContent-Type: text/html\n\n<p>only html</p>\n'), {
-    from: 'a@example.com',
-    to: ['b@example.com'],
-  });
+  const m = await withParts(
+    await parseSmtpMessage(crlf('From: a@example.com\nTo: b@example.com\nSubject: h\nContent-Type: text/html\n\n<p>only html</p>\n'), {
+      from: 'a@example.com',
+      to: ['b@example.com'],
+    }),
+  );
   assert.equal(m.text, undefined);
   assert.equal(m.html?.trim(), '<p>only html</p>');
 });
@@ -117,7 +123,8 @@ test('malformed MIME never throws: what parses is kept', async () => {
     assert.equal(m.raw, raw);
     assert.deepEqual(m.envelope, { from: 'env@example.com', to: ['r@example.com'] });
   }
-  const first = await parseSmtpMessage(cases[0], { from: 'env@example.com', to: ['r@example.com'] });
+  for (const raw of cases) assert.equal((await withParts(await parseSmtpMessage(raw, { from: 'env@example.com', to: ['r@example.com'] }))).raw, raw);
+  const first = await withParts(await parseSmtpMessage(cases[0], { from: 'env@example.com', to: ['r@example.com'] }));
   assert.equal(first.subject, 'broken');
   assert.match(first.text ?? '', /part one/);
 });

@@ -13,7 +13,7 @@ export const EMAIL = Object.freeze({ from: 'Sender <sender@example.com>', to: ['
 
 export const email = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...EMAIL, ...overrides });
 
-/** Long enough to be masked `re_…wxyz` style; unique per provider so a leak names its source. */
+/** Long enough to be masked `…wxyz` style; unique per provider so a leak names its source. */
 export const apiKey = (id: string) => `re_live_${id}_SECRET_9f8e7d6c5b4a`;
 
 export const resendEntry = (id: string, fake: HttpFake | string, extra: Record<string, unknown> = {}) => ({
@@ -109,4 +109,11 @@ export function postRaw(base: string, path: string, body: string | Buffer, heade
     req.flushHeaders();
     const timer = setTimeout(() => req.end(body), bodyAfterMs);
   });
+}
+
+/** Creates an API key with the token; returns its secret and record. */
+export async function createKey(s: RunningServer, name: string, scope: 'send' | 'read' | 'admin', token = TOKEN): Promise<{ secret: string; key: any }> {
+  const r = await api(s.url, 'POST', '/api/keys', { name, scope }, auth(token));
+  if (r.status !== 201) throw new Error(`POST /api/keys answered ${r.status}: ${r.text}`);
+  return r.json;
 }

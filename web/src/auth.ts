@@ -16,7 +16,7 @@ function dismiss(): void {
 
 export function installAuth(): void {
   onUnauthorized(({ hadToken }) => {
-    if (!open) promptToken(hadToken ? 'The saved token was refused by the server. Enter the current one.' : 'This server requires an access token (AUTH_TOKEN).');
+    if (!open) promptToken(hadToken ? 'The saved token was refused by the server. Enter a current token or API key.' : 'This server requires an access token (AUTH_TOKEN) or an API key.');
   });
 }
 
@@ -43,8 +43,8 @@ export function promptToken(reason?: string): void {
   const form = h(
     'form',
     { class: 'token-form', novalidate: true },
-    reason ? h('p', { class: 'muted' }, reason) : h('p', { class: 'muted' }, 'The token is sent as a Bearer header on every API call and kept in this browser only.'),
-    h('div', { class: 'field' }, h('label', { for: 'token-input' }, 'Access token'), input),
+    reason ? h('p', { class: 'muted' }, reason) : h('p', { class: 'muted' }, 'AUTH_TOKEN or an API key (pp_…). It is sent as a Bearer header on every API call and kept in this browser only; a read key gives a read-only dashboard.'),
+    h('div', { class: 'field' }, h('label', { for: 'token-input' }, 'Access token or API key'), input),
     error,
     h(
       'div',
@@ -59,15 +59,16 @@ export function promptToken(reason?: string): void {
     ev.preventDefault();
     const token = input.value.trim();
     if (!token) {
-      error.textContent = 'Enter the token.';
+      error.textContent = 'Enter the token or an API key.';
       return;
     }
     submit.disabled = true;
     error.textContent = '';
     try {
-      const res = await call('GET', '/api/stats', undefined, token);
+      // Answers for every valid credential, whatever its scope (a send key may not read /api/stats).
+      const res = await call('GET', '/api/whoami', undefined, token);
       if (res.status === 401) {
-        error.textContent = 'That token was refused (401). Check the AUTH_TOKEN the server was started with.';
+        error.textContent = 'That token was refused (401). Check the AUTH_TOKEN the server was started with, or whether the key was revoked.';
         input.select();
         return;
       }

@@ -27,7 +27,7 @@ export function logTable(): LogTable {
     h(
       'thead',
       {},
-      h('tr', {}, ['Status', 'Time', 'Subject', 'To', 'Provider', 'Duration'].map((t) => h('th', { scope: 'col' }, t))),
+      h('tr', {}, ['Status', 'Time', 'Subject', 'To', 'Provider', 'Key', 'Duration'].map((t) => h('th', { scope: 'col' }, t))),
     ),
     tbody,
   );
@@ -117,6 +117,7 @@ function renderRow(log: LogSummary): HTMLTableRowElement {
       log.provider_name ?? h('span', { class: 'muted' }, '—'),
       log.attempt_count > 1 ? h('span', { class: 'muted small block' }, `${log.attempt_count} attempts`) : null,
     ),
+    h('td', { 'data-label': 'Key', class: 'cell-key' }, log.api_key ?? h('span', { class: 'muted' }, '—')),
     h('td', { 'data-label': 'Duration', class: 'nowrap num' }, fmtMs(log.processing_time_ms)),
   );
   row.addEventListener('click', (ev) => {

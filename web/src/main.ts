@@ -11,6 +11,8 @@ import { renderOutbox } from './page-outbox';
 import { renderProviders } from './page-providers';
 import { renderRouting } from './page-routing';
 import { renderSend } from './page-send';
+import { renderKeys } from './page-keys';
+import { refreshAccess, startAccess } from './access';
 import { render, startRouter, type Route } from './router';
 import { buildShell } from './shell';
 import { onTokenChange } from './token';
@@ -22,6 +24,7 @@ const ROUTES: readonly Route[] = [
   { pattern: 'providers', title: 'Providers', nav: 'providers', render: renderProviders },
   { pattern: 'routing', title: 'Routing', nav: 'routing', render: renderRouting },
   { pattern: 'send', title: 'Test Send', nav: 'send', render: renderSend },
+  { pattern: 'keys', title: 'API keys', nav: 'keys', render: renderKeys },
 ];
 
 const shell = buildShell(document.getElementById('app')!);
@@ -29,7 +32,8 @@ installAuth();
 startHealth(shell.banners);
 startEvents();
 void loadConfig().catch(() => {});
-startRouter(shell.content, ROUTES, (route) => shell.setPage(route.title, route.nav));
+// The page is drawn once it is known what the credential may do (read-only for a `read` key).
+void startAccess().finally(() => startRouter(shell.content, ROUTES, (route) => shell.setPage(route.title, route.nav)));
 
 // The stream coming back means the server is back: clear an "API unreachable" banner now.
 let streamWasDown = false;
@@ -42,5 +46,5 @@ onStreamStatus((s) => {
 onTokenChange(() => {
   void loadConfig().catch(() => {});
   void checkHealth();
-  render();
+  void refreshAccess().finally(render);
 });

@@ -38,13 +38,13 @@ export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
   function view(log: LogDetail): Child[] {
     const release =
       log.status === 'sandbox'
-        ? h('button', { type: 'button', class: 'btn btn-primary', onclick: (ev: Event) => void doRelease(ev.currentTarget as HTMLButtonElement) }, icon(ICONS.send), 'Release')
+        ? h('button', { type: 'button', class: 'btn btn-primary', 'data-needs': 'admin', onclick: (ev: Event) => void doRelease(ev.currentTarget as HTMLButtonElement) }, icon(ICONS.send), 'Release')
         : null;
     return [
       h(
         'div',
         { class: 'detail-head' },
-        h('div', {}, h('h2', { class: 'detail-subject' }, log.subject || '(no subject)'), h('p', { class: 'muted' }, statusBadge(log.status), ` ${fmtTime(log.timestamp)} · via ${log.source === 'smtp' ? 'SMTP' : 'API'}`)),
+        h('div', {}, h('h2', { class: 'detail-subject' }, log.subject || '(no subject)'), h('p', { class: 'muted' }, statusBadge(log.status), ` ${fmtTime(log.timestamp)} · via ${log.source === 'smtp' ? 'SMTP' : 'API'}`, log.api_key ? h('span', { 'data-testid': 'detail-api-key' }, ` · key ${log.api_key}`) : null)),
         release,
       ),
       log.status === 'scheduled' && log.send_at ? h('div', { class: 'notice', role: 'note' }, scheduledAt(log)) : null,

@@ -17,7 +17,7 @@ const HEALTH_POLL_MS = 10_000;
 
 export function renderProviders(root: HTMLElement): Cleanup {
   const list = h('div', { class: 'cards' });
-  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', disabled: true, onclick: () => pickType() }, icon(ICONS.plus), 'Add provider');
+  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-needs': 'admin', disabled: true, onclick: () => pickType() }, icon(ICONS.plus), 'Add provider');
   mount(
     root,
     h('div', { class: 'page-head' }, h('p', { class: 'muted' }, 'Where email goes. Changes apply to the next email, no restart needed.'), addBtn),
@@ -67,8 +67,8 @@ export function renderProviders(root: HTMLElement): Cleanup {
           h(
             'div',
             { class: 'actions' },
-            GUIDED_TYPES.map((t) => h('button', { type: 'button', class: 'btn', onclick: () => start(t) }, `Set up ${typeLabel(types, t)}`)),
-            h('button', { type: 'button', class: 'btn btn-primary', onclick: () => pickType() }, 'Other provider'),
+            GUIDED_TYPES.map((t) => h('button', { type: 'button', class: 'btn', 'data-needs': 'admin', onclick: () => start(t) }, `Set up ${typeLabel(types, t)}`)),
+            h('button', { type: 'button', class: 'btn btn-primary', 'data-needs': 'admin', onclick: () => pickType() }, 'Other provider'),
           ),
         ),
       );

@@ -29,7 +29,7 @@ export function renderRouting(root: HTMLElement): Cleanup {
   function paintTop(cfg: AppConfig): void {
     const mode = h(
       'div',
-      { class: 'segmented', role: 'radiogroup', 'aria-label': 'Routing mode' },
+      { class: 'segmented', role: 'radiogroup', 'aria-label': 'Routing mode', 'data-needs': 'admin' },
       MODES.map(([value, label, help]) => {
         const input = h('input', { type: 'radio', name: 'mode', value, id: `mode-${value}` });
         input.checked = cfg.routing.mode === value;
@@ -38,6 +38,7 @@ export function renderRouting(root: HTMLElement): Cleanup {
       }),
     );
     const sandbox = toggle('Sandbox: capture every email, send nothing', cfg.routing.sandbox, (on) => void change({ sandbox: on }), 'routing-sandbox');
+    sandbox.dataset.needs = 'admin';
     const order = smartOrder(cfg.providers);
     const split = manualSplit(cfg.providers);
     const active = (m: RoutingMode): string => (cfg.routing.sandbox ? 'panel' : cfg.routing.mode === m ? 'panel panel-active' : 'panel');
@@ -85,7 +86,7 @@ export function renderRouting(root: HTMLElement): Cleanup {
     dirty = false;
     const status = h('span', { class: 'muted small', 'aria-live': 'polite' });
     const error = h('p', { class: 'form-error', role: 'alert' });
-    const save = h('button', { type: 'button', class: 'btn btn-primary', disabled: true }, 'Save rules');
+    const save = h('button', { type: 'button', class: 'btn btn-primary', 'data-needs': 'admin', disabled: true }, 'Save rules');
     const discard = h('button', { type: 'button', class: 'btn', disabled: true, onclick: () => paintRules(cfg) }, 'Discard');
     editor = rulesEditor(cfg.routing.rules ?? [], cfg.providers, () => {
       dirty = true;

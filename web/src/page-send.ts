@@ -21,7 +21,7 @@ export function renderSend(root: HTMLElement): Cleanup {
   };
   inputs.body_text.value = draft.body_text ?? 'This is a test email sent from the ProtoPost dashboard.';
   inputs.body_html.value = draft.body_html ?? '';
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, icon(ICONS.send), 'Send');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-needs': 'send' }, icon(ICONS.send), 'Send');
   const result = h('section', { class: 'send-result', 'aria-live': 'polite', 'aria-label': 'Response' });
   const mode = h('p', { class: 'notice', hidden: true });
   const formError = h('p', { class: 'form-error', role: 'alert' });

@@ -19,6 +19,7 @@ export interface CardActions {
 export function providerCard(p: Provider, health: ProviderHealth | null | undefined, actions: CardActions): HTMLElement {
   const verifyOut = actions.verifyOut;
   const enabled = toggle(p.enabled ? 'Enabled' : 'Disabled', p.enabled, (on) => void setEnabled(on), `enabled-${p.id}`, `${p.name} enabled`);
+  enabled.dataset.needs = 'admin';
   const weight = Math.max(0, Math.min(100, p.weight ?? 0));
   return h(
     'article',
@@ -41,9 +42,9 @@ export function providerCard(p: Provider, health: ProviderHealth | null | undefi
     h(
       'div',
       { class: 'card-actions' },
-      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Verify ${p.name}`, onclick: () => void verify() }, icon(ICONS.zap), 'Verify'),
-      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Edit ${p.name}`, onclick: () => actions.edit(p) }, icon(ICONS.edit), 'Edit'),
-      h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'aria-label': `Delete ${p.name}`, onclick: () => void remove() }, icon(ICONS.trash), 'Delete'),
+      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Verify ${p.name}`, 'data-needs': 'admin', onclick: () => void verify() }, icon(ICONS.zap), 'Verify'),
+      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Edit ${p.name}`, 'data-needs': 'admin', onclick: () => actions.edit(p) }, icon(ICONS.edit), 'Edit'),
+      h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'aria-label': `Delete ${p.name}`, 'data-needs': 'admin', onclick: () => void remove() }, icon(ICONS.trash), 'Delete'),
     ),
   );
 

@@ -18,7 +18,7 @@ export function rulesEditor(initial: readonly Rule[], providers: readonly Provid
   const list = h('ol', { class: 'rules' });
   const empty = h('p', { class: 'muted rules-empty' }, 'No rules: every email may use every provider.');
   const rows: Row[] = [];
-  const addBtn = h('button', { type: 'button', class: 'btn', onclick: () => (add({ match: {}, providers: [] }), onDirty()) }, icon(ICONS.plus), 'Add rule');
+  const addBtn = h('button', { type: 'button', class: 'btn', 'data-needs': 'admin', onclick: () => (add({ match: {}, providers: [] }), onDirty()) }, icon(ICONS.plus), 'Add rule');
   for (const r of initial) add(r);
   const el = h('div', { class: 'rules-editor' }, empty, list, addBtn);
   list.addEventListener('input', onDirty);

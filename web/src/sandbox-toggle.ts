@@ -5,7 +5,7 @@ import { h } from './dom';
 import { toast } from './toast';
 
 export function sandboxToggle(): HTMLElement {
-  const input = h('input', { type: 'checkbox', role: 'switch', id: 'sandbox-switch', class: 'switch-input', disabled: true });
+  const input = h('input', { type: 'checkbox', role: 'switch', id: 'sandbox-switch', class: 'switch-input', disabled: true, 'data-needs': 'admin' });
   const wrap = h(
     'label',
     { class: 'switch sandbox-switch', for: 'sandbox-switch', title: 'Sandbox mode: capture every email instead of sending it' },

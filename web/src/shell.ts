@@ -17,6 +17,7 @@ const NAV = [
   { id: 'providers', href: '#/providers', label: 'Providers', short: 'Providers', icon: ICONS.server },
   { id: 'routing', href: '#/routing', label: 'Routing', short: 'Routing', icon: ICONS.routing },
   { id: 'send', href: '#/send', label: 'Test Send', short: 'Send', icon: ICONS.send },
+  { id: 'keys', href: '#/keys', label: 'API keys', short: 'Keys', icon: ICONS.shield },
 ] as const;
 
 const LIVE_TEXT: Record<StreamStatus, string> = {

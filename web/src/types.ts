@@ -18,8 +18,19 @@ export interface LogSummary {
   readonly error_message: string | null;
   readonly source: 'api' | 'smtp' | 'resend' | 'sendgrid' | 'postmark';
   readonly attempt_count: number;
+  /** what submitted it: an API key's name, "AUTH_TOKEN", or null without auth */
+  readonly api_key?: string | null;
   /** when a scheduled email is (or was) due */
   readonly send_at?: string | null;
+}
+
+export interface ApiKey {
+  readonly id: number;
+  readonly name: string;
+  readonly scope: 'send' | 'read' | 'admin';
+  readonly prefix: string;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
 }
 
 export interface Attempt {

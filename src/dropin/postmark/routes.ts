@@ -8,7 +8,7 @@ import { createMessage } from '../../core/message.js';
 import { failureSummary, type DispatchResult } from '../../dispatch.js';
 import { submitBatch } from '../../dispatch-batch.js';
 import { MAX_BATCH } from '../../http/routes/send-batch.js';
-import { INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, shapeChecker, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
+import { callerOf, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, shapeChecker, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
 import { fromPostmark, PostmarkMessage } from './translate.js';
 
 const error = (status: number, ErrorCode: number, Message: string) => ({ status, body: { ErrorCode, Message } });
@@ -26,6 +26,8 @@ export const postmarkDialect: Dialect = {
     switch (f.kind) {
       case 'unauthorized':
         return error(401, 10, 'The Server Token you provided in the X-Postmark-Server-Token request header was invalid. Please verify that you are using a valid token.');
+      case 'forbidden':
+        return error(403, 10, f.msg);
       case 'invalid':
         return error(422, f.problems.some((p) => p.field === 'batch') ? 410 : 300, describe(f.problems));
       case 'malformed':
@@ -65,7 +67,7 @@ export function postmarkRoutes(app: FastifyInstance, deps: DropinDeps): void {
       if (problems.length) throw invalid(problems);
       const t = fromPostmark(req.body);
       if (t.problems.length) throw invalid(t.problems);
-      const e = entryOf(await deps.dispatcher.submit(createMessage(t.input), { source: 'postmark' }), req.body.To);
+      const e = entryOf(await deps.dispatcher.submit(createMessage(t.input), { source: 'postmark', apiKey: callerOf(req) }), req.body.To);
       if (!e.ok) return sendFailure(reply, postmarkDialect, e.failure);
       return reply.code(200).send(e.body);
     });
@@ -85,7 +87,7 @@ export function postmarkRoutes(app: FastifyInstance, deps: DropinDeps): void {
           return { problems: t.problems, input: t.input, to: (m as PostmarkMessage).To };
         });
         const valid = checked.filter((c) => !c.problems.length);
-        const results = await submitBatch(deps.dispatcher, valid.map((c) => ({ message: createMessage(c.input!) })), { source: 'postmark' });
+        const results = await submitBatch(deps.dispatcher, valid.map((c) => ({ message: createMessage(c.input!) })), { source: 'postmark', apiKey: callerOf(req) });
         if (results === 'unavailable') return sendFailure(reply, postmarkDialect, { kind: 'unavailable', msg: NO_PROVIDERS });
         let next = 0;
         return reply.code(200).send(

@@ -2,7 +2,8 @@
 // src/client/models/message/Message.ts and https://postmarkapp.com/developer/api/email-api: recipients as
 // comma-separated strings, Headers as [{Name,Value}], one Tag plus Metadata, ContentID as `cid:…`.
 import { Type, type Static } from '@sinclair/typebox';
-import { base64Size, type SendInput } from '../../core/message.js';
+import type { SendInput } from '../../core/message.js';
+import { base64Size } from '../../core/base64.js';
 import { nativeProblems, type Problem } from '../edge.js';
 
 /** 50 addresses of at most 998 characters, with separators. */

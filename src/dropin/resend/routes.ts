@@ -6,13 +6,13 @@ import { Type } from '@sinclair/typebox';
 import { createMessage } from '../../core/message.js';
 import { submitBatch } from '../../dispatch-batch.js';
 import type { DispatchResult } from '../../dispatch.js';
-import { bearerOf } from '../../http/guards.js';
+import { bearerOf } from '../../http/auth.js';
 import { idempotencyKeyOf, withIdempotency } from '../../http/idempotency.js';
 import type { HttpAnswer } from '../../http/send-response.js';
 import { MAX_BATCH } from '../../http/routes/send-batch.js';
 import { failureSummary } from '../../dispatch.js';
 import type { LogDetail } from '../../store/email-store.js';
-import { DropinFailure, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
+import { callerOf, DropinFailure, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
 import { fromResend, ResendEmail } from './translate.js';
 
 const error = (statusCode: number, name: string, message: string) => ({ status: statusCode, body: { statusCode, name, message } });
@@ -26,6 +26,8 @@ export const resendDialect: Dialect = {
     switch (f.kind) {
       case 'unauthorized':
         return f.presented ? error(403, 'invalid_api_key', 'API key is invalid') : error(401, 'missing_api_key', 'Missing API key in the authorization header');
+      case 'forbidden':
+        return error(403, 'restricted_api_key', f.msg);
       case 'invalid': {
         const missing = f.problems.find((p) => p.type === 'missing');
         if (f.problems.some((p) => p.field.startsWith('Idempotency-Key'))) return error(400, 'invalid_idempotency_key', describe(f.problems));
@@ -117,7 +119,7 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
       if (t.problems.length) throw invalid(t.problems);
       const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       const send = async (onStored?: (logId: number) => void) =>
-        toResendAnswer(await deps.dispatcher.submit(createMessage(t.input), { source: 'resend', sendAt: t.sendAt, idempotencyKey, onStored }));
+        toResendAnswer(await deps.dispatcher.submit(createMessage(t.input), { source: 'resend', apiKey: callerOf(req), sendAt: t.sendAt, idempotencyKey, onStored }));
       const answer = idempotencyKey ? await withIdempotency(deps.idempotency, idempotencyKey, req.body, send) : await send();
       return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
     });
@@ -143,7 +145,7 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
         const items = translated.map((t) => ({ message: createMessage(t.input) }));
         // Queued, as Resend's batch is: the queue retries transient failures of each email on its own.
         const send = async (): Promise<HttpAnswer> => {
-          const results = await submitBatch(deps.dispatcher, items, { source: 'resend', async: true, idempotencyKey });
+          const results = await submitBatch(deps.dispatcher, items, { source: 'resend', apiKey: callerOf(req), async: true, idempotencyKey });
           if (results === 'unavailable') return toResendAnswer({ kind: 'unavailable' });
           return { status: 200, body: JSON.stringify({ data: results.map((r) => ({ id: String((r as { logId: number }).logId) })) }) };
         };
@@ -152,7 +154,7 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
       },
     );
 
-    scope.get<{ Params: { id: string } }>('/emails/:id', { schema: { tags: ['drop-in: resend'], summary: 'Resend: retrieve an email', params: IdParams } }, async (req) => {
+    scope.get<{ Params: { id: string } }>('/emails/:id', { config: { dropinScope: 'read' }, schema: { tags: ['drop-in: resend'], summary: 'Resend: retrieve an email', params: IdParams } }, async (req) => {
       const detail = await deps.store.get(logIdOf(req.params.id));
       if (!detail) throw new DropinFailure({ kind: 'not_found', msg: 'Email not found' });
       return toResendEmail(detail);

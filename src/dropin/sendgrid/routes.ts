@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { createMessage } from '../../core/message.js';
 import { submitBatch } from '../../dispatch-batch.js';
-import { bearerOf } from '../../http/guards.js';
-import { INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, type Dialect, type DropinDeps, type Failure } from '../edge.js';
+import { bearerOf } from '../../http/auth.js';
+import { callerOf, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, type Dialect, type DropinDeps, type Failure } from '../edge.js';
 import { fromSendgrid, SendgridMail } from './translate.js';
 
 const errors = (status: number, list: { message: string; field?: string | null }[]) => ({
@@ -21,6 +21,8 @@ export const sendgridDialect: Dialect = {
     switch (f.kind) {
       case 'unauthorized':
         return errors(401, [{ message: 'The provided authorization grant is invalid, expired, or revoked' }]);
+      case 'forbidden':
+        return errors(403, [{ message: f.msg }]);
       case 'invalid':
         return errors(400, f.problems.map((p) => ({ message: p.msg, field: p.field || null })));
       case 'malformed':
@@ -52,7 +54,7 @@ export function sendgridRoutes(app: FastifyInstance, deps: DropinDeps): void {
         const t = fromSendgrid(req.body);
         if (t.problems.length) throw invalid(t.problems);
         const items = t.inputs.map(({ input, sendAt }) => ({ message: createMessage(input), sendAt }));
-        const results = await submitBatch(deps.dispatcher, items, { source: 'sendgrid', async: true });
+        const results = await submitBatch(deps.dispatcher, items, { source: 'sendgrid', apiKey: callerOf(req), async: true });
         if (results === 'unavailable') return sendFailure(reply, sendgridDialect, { kind: 'unavailable', msg: 'No active email providers configured behind this gateway' });
         const ids = results.map((r) => ('logId' in r ? String(r.logId) : '')).filter(Boolean);
         return reply.code(202).header('x-message-id', ids[0]).header('x-protopost-log-ids', ids.join(',')).send();

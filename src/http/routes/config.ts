@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../../core/provider.js';
 import type { ConfigStore } from '../../config/store.js';
 import { ConfigValidationError } from '../../config/store.js';
 import type { AppConfig, FieldError } from '../../config/types.js';
-import { keepStoredSecrets, maskConfig, maskProvider, rebindErrors } from '../../config/secrets.js';
+import { cleanErrorText, collectSecrets, keepStoredSecrets, maskConfig, maskProvider, rebindErrors, scrub } from '../../config/secrets.js';
 import { secretPolicyErrors } from '../../config/secret-policy.js';
 import { checkUnique, validateProvider, validateRouting } from '../../config/validate.js';
 import { providerDefinitions } from '../../providers/registry.js';
@@ -25,6 +25,8 @@ const RoutingBody = Type.Object({
 });
 const IdParams = Type.Object({ id: Type.String() });
 const ProviderAnswer = Type.Object({ message: Type.String(), provider: AnyObject });
+const read = { scope: 'read' } as const;
+const admin = { scope: 'admin' } as const;
 const errors = { 404: ErrorBody, 409: ErrorBody, 422: ValidationErrorBody };
 
 const body = (loc: (string | number)[]) => ['body', ...loc];
@@ -47,11 +49,11 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
     return p;
   };
 
-  app.get('/api/config', { schema: { tags: ['config'], summary: 'The config in force, secrets masked' } }, () => maskConfig(config.current()));
+  app.get('/api/config', { config: read, schema: { tags: ['config'], summary: 'The config in force, secrets masked' } }, () => maskConfig(config.current()));
 
   app.put<{ Body: Record<string, unknown> }>(
     '/api/config',
-    { schema: { tags: ['config'], summary: 'Replace the whole config (the only write allowed while config.json is broken)', body: AnyObject, response: errors } },
+    { config: admin, schema: { tags: ['config'], summary: 'Replace the whole config (the only write allowed while config.json is broken)', body: AnyObject, response: errors } },
     async (req) => {
       const incoming = req.body;
       const current = config.current();
@@ -74,7 +76,7 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
 
   app.post<{ Body: Record<string, unknown> }>(
     '/api/config/providers',
-    { schema: { tags: ['config'], summary: 'Add a provider', body: ProviderBody, response: { 201: ProviderAnswer, ...errors } } },
+    { config: admin, schema: { tags: ['config'], summary: 'Add a provider', body: ProviderBody, response: { 201: ProviderAnswer, ...errors } } },
     async (req, reply) => {
       let added!: ProviderConfig;
       await config.update(
@@ -90,7 +92,7 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/config/providers/:id',
-    { schema: { tags: ['config'], summary: 'Update a provider (omitted or masked secrets are kept, unless the write changes where they are sent)', params: IdParams, body: AnyObject, response: { 200: ProviderAnswer, ...errors } } },
+    { config: admin, schema: { tags: ['config'], summary: 'Update a provider (omitted or masked secrets are kept, unless the write changes where they are sent)', params: IdParams, body: AnyObject, response: { 200: ProviderAnswer, ...errors } } },
     async (req) => {
       let updated!: ProviderConfig;
       let stored!: ProviderConfig;
@@ -112,7 +114,7 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
 
   app.delete<{ Params: { id: string } }>(
     '/api/config/providers/:id',
-    { schema: { tags: ['config'], summary: 'Delete a provider (and drop it from routing rules)', params: IdParams, response: errors } },
+    { config: admin, schema: { tags: ['config'], summary: 'Delete a provider (and drop it from routing rules)', params: IdParams, response: errors } },
     async (req) => {
       await config.update((c) => {
         if (!c.providers.some((p) => p.id === req.params.id)) throw new NotFoundError(`Provider not found: ${req.params.id}`);
@@ -127,7 +129,7 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
 
   app.post<{ Body: Record<string, unknown> }>(
     '/api/config/routing',
-    { schema: { tags: ['config'], summary: 'Set routing mode, sandbox and rules', body: RoutingBody, response: errors } },
+    { config: admin, schema: { tags: ['config'], summary: 'Set routing mode, sandbox and rules', body: RoutingBody, response: errors } },
     async (req) => {
       const saved = await config.update((c) => {
         const errs: FieldError[] = [];
@@ -142,6 +144,7 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
   app.post<{ Params: { id: string } }>(
     '/api/config/providers/:id/verify',
     {
+      config: admin,
       schema: {
         tags: ['config'],
         summary: 'Check a provider’s credentials/connectivity without sending',
@@ -151,11 +154,14 @@ export function configRoutes(app: FastifyInstance, config: ConfigStore, pool: Pr
     },
     async (req) => {
       const p = find(req.params.id);
-      return pool.get(p).verify(AbortSignal.timeout(p.timeout_ms ?? 10_000));
+      const result = await pool.get(p).verify(AbortSignal.timeout(p.timeout_ms ?? 10_000));
+      // What the provider answered goes back to the client: never with a secret in it.
+      const secrets = collectSecrets(config.current());
+      return { ...result, checked: scrub(result.checked, secrets), ...(result.error !== undefined && { error: cleanErrorText(result.error, secrets) }) };
     },
   );
 
-  app.get('/api/provider-types', { schema: { tags: ['config'], summary: 'Provider types and their fields (for forms)' } }, () => ({
+  app.get('/api/provider-types', { config: read, schema: { tags: ['config'], summary: 'Provider types and their fields (for forms)' } }, () => ({
     types: providerDefinitions.map((d) => ({ type: d.type, label: d.label, default_base_url: d.defaultBaseUrl, fields: d.fields })),
   }));
 }

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { EmailStore, LogSummary } from '../../store/email-store.js';
+import { ErrorBody } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
 /** A client this far behind is dropped rather than buffered without bound; it reconnects and reloads. */
 const MAX_BACKLOG_BYTES = 1 << 20;
 
-export function eventRoutes(app: FastifyInstance, store: EmailStore): void {
+/** `maxClients`: streams open at once; one more is answered 503 (EVENTS_MAX_CLIENTS). */
+export function eventRoutes(app: FastifyInstance, store: EmailStore, maxClients = 100): void {
   const clients = new Set<ServerResponse>();
 
   const broadcast = (summary: LogSummary) => {
@@ -33,13 +35,20 @@ export function eventRoutes(app: FastifyInstance, store: EmailStore): void {
   app.get(
     '/api/events',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'Live log events (text/event-stream): `event: log`, `data:` a log summary, one per new or changed record',
-        response: { 200: { description: 'an event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+        response: {
+          200: { description: 'an event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          503: { ...ErrorBody, description: 'Too many event streams are open' },
+        },
       },
     },
     (req, reply) => {
+      if (clients.size >= maxClients) {
+        return reply.code(503).header('retry-after', '5').send({ detail: { message: `Too many live event streams open (at most ${maxClients}, EVENTS_MAX_CLIENTS); close one and retry` } });
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

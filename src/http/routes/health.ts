@@ -14,7 +14,7 @@ const Health = Type.Object({
 });
 
 export function healthRoutes(app: FastifyInstance, config: ConfigStore, store: EmailStore): void {
-  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, () => {
+  app.get('/api/health', { config: { scope: 'public' }, schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, () => {
     let db = false;
     try {
       db = store.db.open && store.db.prepare('SELECT 1').pluck().get() === 1;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { SOURCES, type EmailStore } from '../../store/email-store.js';
+import { MAX_QUERY_LENGTH } from '../../store/search.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { toRfc822 } from '../../core/rfc822.js';
 import { AttemptSchema, ErrorBody } from '../schemas.js';
@@ -26,6 +27,7 @@ export const LogSummarySchema = Type.Object({
   error_message: Nullable(Type.String()),
   source: Type.Union(SOURCES.map((s) => Type.Literal(s))),
   attempt_count: Type.Integer(),
+  api_key: Type.Union([Type.String(), Type.Null()], { description: 'what submitted it: the API key\'s name, "AUTH_TOKEN", or null when no auth is configured' }),
   send_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when a scheduled email is (or was) due' }),
 });
 
@@ -49,8 +51,9 @@ const ListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
   status: Type.Optional(Type.String({ maxLength: 20 })),
   provider: Type.Optional(Type.String({ maxLength: 200, description: 'a provider id' })),
-  q: Type.Optional(Type.String({ maxLength: 500, description: 'searches subject and addresses' })),
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: 'full-text search over subject and addresses (whole words, ANDed); total counts at most the newest 1 000 matches' })),
   source: Type.Optional(Type.String({ maxLength: 10 })),
+  api_key: Type.Optional(Type.String({ maxLength: 100, description: 'an API key name, or AUTH_TOKEN' })),
 });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -72,6 +75,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/logs',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'List logged emails, newest first',
@@ -80,21 +84,22 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
       },
     },
     async (req) => {
-      const { limit, offset, status, provider, q, source } = req.query;
-      const { logs, total } = await store.list({ limit, offset, status: status || undefined, provider: provider || undefined, q: q || undefined, source: source || undefined });
+      const { limit, offset, status, provider, q, source, api_key } = req.query;
+      const { logs, total } = await store.list({ limit, offset, status: status || undefined, provider: provider || undefined, q: q || undefined, source: source || undefined, apiKey: api_key || undefined });
       return { logs, total, limit, offset };
     },
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id',
-    { schema: { tags: ['logs'], summary: 'One email with its attempts', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
+    { config: { scope: 'read' }, schema: { tags: ['logs'], summary: 'One email with its attempts', params: IdParams, response: { 200: LogDetailSchema, 404: ErrorBody } } },
     async (req) => (await store.get(req.params.id)) ?? Promise.reject(notFound()),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/raw',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['logs'],
         summary: 'The email as RFC 5322 source (message/rfc822)',
@@ -113,6 +118,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.post<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/release',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['logs'],
         summary: 'Send a sandbox-captured email for real through the current routing (sandbox ignored)',
@@ -133,6 +139,7 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
   app.post<{ Params: Static<typeof IdParams> }>(
     '/api/logs/:id/cancel',
     {
+      config: { scope: 'send' },
       schema: {
         tags: ['logs'],
         summary: 'Cancel a scheduled email before it is sent',
@@ -149,5 +156,5 @@ export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: D
     },
   );
 
-  app.get('/api/stats', { schema: { tags: ['logs'], summary: 'Totals, kept incrementally', response: { 200: StatsSchema } } }, () => store.stats());
+  app.get('/api/stats', { config: { scope: 'read' }, schema: { tags: ['logs'], summary: 'Totals, kept incrementally', response: { 200: StatsSchema } } }, () => store.stats());
 }

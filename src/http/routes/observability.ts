@@ -24,13 +24,14 @@ const HealthList = Type.Object({
 export function observabilityRoutes(app: FastifyInstance, config: ConfigStore, breaker: CircuitBreaker, metrics: Metrics): void {
   app.get(
     '/api/providers/health',
-    { schema: { tags: ['health'], summary: 'Circuit breaker state, failures and last error per provider', response: { 200: HealthList } } },
+    { config: { scope: 'read' }, schema: { tags: ['health'], summary: 'Circuit breaker state, failures and last error per provider', response: { 200: HealthList } } },
     () => ({ providers: breaker.health(config.current().providers) }),
   );
 
   app.get(
     '/metrics',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',

@@ -2,12 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { createMessage } from '../../core/message.js';
+import { principalName } from '../../auth/credentials.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { submitBatch } from '../../dispatch-batch.js';
 import type { FieldError } from '../../config/types.js';
 import type { IdempotencyStore } from '../../store/idempotency-store.js';
 import { ErrorBody, SendBody, ValidationErrorBody } from '../schemas.js';
-import { RequestValidationError, toFieldErrors } from '../validation.js';
+import { problemsOf, RequestValidationError } from '../validation.js';
 import { NO_PROVIDERS, toBatchResult, type HttpAnswer } from '../send-response.js';
 import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
 import { checkSendInput, prefersAsync, sendAtOf } from './send.js';
@@ -29,6 +30,7 @@ export function sendBatchRoutes(app: FastifyInstance, dispatcher: Dispatcher, id
   app.post<{ Body: BatchInput }>(
     '/api/send/batch',
     {
+      config: { scope: 'send' },
       schema: {
         tags: ['send'],
         summary: 'Send 1–100 emails, each routed on its own',
@@ -40,15 +42,15 @@ export function sendBatchRoutes(app: FastifyInstance, dispatcher: Dispatcher, id
       attachValidation: true,
     },
     async (req, reply) => {
-      const schemaProblems = req.validationError?.validation ? toFieldErrors(req.validationError.validation as any, 'body') : [];
-      const problems = [...schemaProblems, ...batchRuleProblems(req.body)];
+      const failed = req.validationError;
+      const problems = [...(failed ? problemsOf(failed) : []), ...batchRuleProblems(req.body)];
       if (problems.length) throw new RequestValidationError(problems);
       const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       const async = prefersAsync(req.headers.prefer);
       const items = req.body.emails.map((e) => ({ message: createMessage(e), sendAt: sendAtOf(e) }));
       const deferred = async || items.some((it) => it.sendAt);
       const send = async (): Promise<HttpAnswer> => {
-        const results = await submitBatch(dispatcher, items, { source: 'api', async, idempotencyKey });
+        const results = await submitBatch(dispatcher, items, { source: 'api', apiKey: principalName(req.principal), async, idempotencyKey });
         if (results === 'unavailable') return { status: 503, body: JSON.stringify({ detail: { message: NO_PROVIDERS } }) };
         return { status: deferred ? 202 : 200, body: JSON.stringify({ results: results.map(toBatchResult) }) };
       };

@@ -6,10 +6,11 @@ import { parseSendAt } from '../../core/schedule.js';
 import type { FieldError } from '../../config/types.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorBody } from '../schemas.js';
-import { compileBodySchema, RequestValidationError, toFieldErrors } from '../validation.js';
+import { compileBodySchema, problemsOf, RequestValidationError, toFieldErrors } from '../validation.js';
 import { toHttpAnswer, type HttpAnswer } from '../send-response.js';
 import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
 import type { IdempotencyStore } from '../../store/idempotency-store.js';
+import { principalName } from '../../auth/credentials.js';
 
 /** Headers a caller may not set through `headers`: the message's own fields and MIME structure. */
 const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'sender', 'return-path', 'content-type', 'content-transfer-encoding', 'mime-version']);
@@ -93,16 +94,17 @@ export const sendSchema = {
 };
 
 export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyStore): void {
-  app.post<{ Body: SendInput }>('/api/send', { schema: sendSchema, attachValidation: true }, async (req, reply) => {
-    const schemaProblems = req.validationError?.validation ? toFieldErrors(req.validationError.validation as any, 'body') : [];
-    const problems = [...schemaProblems, ...checkSendInput(req.body)];
-    if (problems.length) throw new RequestValidationError(problems);
+  app.post<{ Body: SendInput }>('/api/send', { config: { scope: 'send' }, schema: sendSchema, attachValidation: true }, async (req, reply) => {
+    const failed = req.validationError;
+    const problems = [...(failed ? problemsOf(failed) : []), ...checkSendInput(req.body)];
+    if (problems.length) throw new RequestValidationError(problems, { cause: failed?.cause });
     const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
     const async = prefersAsync(req.headers.prefer);
     const sendAt = sendAtOf(req.body);
     const send = async (onStored?: (logId: number) => void): Promise<HttpAnswer> =>
-      toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', async, sendAt, idempotencyKey, onStored }));
-    const answer = idempotencyKey ? await withIdempotency(idempotency, idempotencyKey, req.body, send) : await send();
+      toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', apiKey: principalName(req.principal), async, sendAt, idempotencyKey, onStored }));
+    const onAttachError = (err: unknown) => req.log.error({ err }, 'idempotency key could not be linked to its email');
+    const answer = idempotencyKey ? await withIdempotency(idempotency, idempotencyKey, req.body, send, onAttachError) : await send();
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
 }

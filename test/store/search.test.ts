@@ -1,0 +1,94 @@
+// Search on a real SQLite file: the FTS5 query built from untrusted text, the index the store keeps
+// beside each row, migration 3 indexing rows that were there before it, and retention keeping both in step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { openDatabase } from '../../src/store/sqlite.js';
+import { EmailStore, SEARCH_SCAN_CAP } from '../../src/store/email-store.js';
+import { IdempotencyStore } from '../../src/store/idempotency-store.js';
+import { Retention } from '../../src/store/retention.js';
+import { migrations } from '../../src/store/migrations.js';
+import { toFtsQuery } from '../../src/store/search.js';
+import { createMessage } from '../../src/core/message.js';
+
+const msg = (subject: string, to = 'b@example.org') => createMessage({ from: 'a@example.com', to: [to], subject, body_text: 't' });
+
+function tempDb(t: { after: (fn: () => void) => void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'protopost-search-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'emails.db');
+}
+
+test('toFtsQuery: every term quoted, quotes doubled, no prefix query, punctuation-only is nothing', () => {
+  assert.equal(toFtsQuery('order shipped'), '"order" "shipped"');
+  assert.equal(toFtsQuery('say "hi" or'), '"say" """hi""" "or"');
+  assert.equal(toFtsQuery('NEAR(a b)'), '"NEAR(a" "b)"');
+  assert.equal(toFtsQuery('subject:x*'), '"subject:x*"');
+  assert.equal(toFtsQuery('%_ -- ** ""'), undefined);
+  assert.equal(toFtsQuery('   '), undefined);
+  assert.equal(toFtsQuery(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '))?.split(' ').length, 16, 'at most 16 terms');
+});
+
+test('the store indexes subject and addresses as it records; search is by word, any order, case-insensitive', async (t) => {
+  const db = openDatabase(tempDb(t));
+  const store = new EmailStore(db);
+  const a = await store.record({ source: 'api', status: 'sandbox', message: msg('Your order #12 has shipped', 'Zoë <zoe@shop.example>') });
+  const b = await store.record({ source: 'smtp', status: 'sandbox', message: msg('Weekly digest') });
+  const ids = async (q: string, extra: object = {}) => (await store.list({ limit: 10, offset: 0, q, ...extra })).logs.map((l) => l.id);
+  assert.deepEqual(await ids('SHIPPED order'), [a]);
+  assert.deepEqual(await ids('zoe@shop'), [a], 'addresses; diacritics folded');
+  assert.deepEqual(await ids('a@example.com'), [b, a], 'the sender');
+  assert.deepEqual(await ids('dig'), [], 'whole words: no prefix match');
+  assert.deepEqual(await ids('digest'), [b]);
+  assert.deepEqual(await ids('digest', { source: 'api' }), [], 'other filters still apply');
+  assert.deepEqual(await ids('#'), []);
+  assert.equal((await store.list({ limit: 1, offset: 0, q: 'example' })).total, 2);
+  db.close();
+});
+
+test(`a search reads at most the newest ${SEARCH_SCAN_CAP} matches: total is capped there`, async (t) => {
+  const db = openDatabase(tempDb(t));
+  const store = new EmailStore(db);
+  await Promise.all(Array.from({ length: SEARCH_SCAN_CAP + 50 }, (_, i) => store.record({ source: 'api', status: 'sandbox', message: msg(`common ${i}`) })));
+  const r = await store.list({ limit: 5, offset: 0, q: 'common' });
+  assert.equal(r.total, SEARCH_SCAN_CAP);
+  assert.equal(r.logs[0].subject, `common ${SEARCH_SCAN_CAP + 49}`, 'newest first');
+  db.close();
+});
+
+test('migration 3 indexes the rows stored before it', async (t) => {
+  const path = tempDb(t);
+  const old = new Database(path);
+  old.transaction(() => {
+    for (let v = 0; v < 2; v++) old.exec(migrations[v]);
+    old.pragma('user_version = 2');
+  })();
+  old.prepare(`INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, message) VALUES (?, 'api', 'sandbox', ?, ?, ?, '{}')`)
+    .run(new Date().toISOString(), 'old@example.com', JSON.stringify(['legacy@example.org']), 'From before the index');
+  old.close();
+  const db = openDatabase(path);
+  assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
+  const store = new EmailStore(db);
+  assert.deepEqual((await store.list({ limit: 10, offset: 0, q: 'before index' })).logs.map((l) => l.subject), ['From before the index']);
+  assert.equal((await store.list({ limit: 10, offset: 0, q: 'legacy' })).total, 1);
+  db.close();
+});
+
+test('retention removes the index rows with their emails: no search names a deleted record', async (t) => {
+  const db = openDatabase(tempDb(t));
+  const store = new EmailStore(db);
+  for (let i = 0; i < 30; i++) await store.record({ source: 'api', status: 'sandbox', message: msg(`kept or pruned ${i}`) });
+  const retention = new Retention(db, new IdempotencyStore(db), pino({ level: 'silent' }), { maxRows: 10, batch: 7 });
+  assert.equal(await retention.pruneOnce(), 20);
+  const r = await store.list({ limit: 100, offset: 0, q: 'pruned' });
+  assert.equal(r.total, 10);
+  assert.deepEqual(r.logs.map((l) => l.subject), Array.from({ length: 10 }, (_, i) => `kept or pruned ${29 - i}`));
+  // The index itself holds no entry for a deleted rowid (a contentless table answers rowids only).
+  const indexed = db.prepare(`SELECT count(*) FROM emails_fts WHERE emails_fts MATCH '"pruned"'`).pluck().get();
+  assert.equal(indexed, 10);
+  db.close();
+});

@@ -133,6 +133,12 @@ export function shapeChecker(schema: object): (value: unknown) => Problem[] {
   return (value) => (check(value) ? [] : renameProblems(toFieldErrors(check.errors ?? [], 'body'), dotted));
 }
 
+/**
+ * Route config for a drop-in route: the shared auth hook sees `public` and leaves the request to the
+ * drop-in's own hook, which checks `dropinScope` and answers in that API's error shape.
+ */
+export const dropinConfig = (dropinScope: RouteScope = 'send') => ({ scope: 'public' as const, dropinScope });
+
 /** The name of the credential that made the request (recorded on the log as `api_key`). */
 export const callerOf = (req: FastifyRequest): string | null => principalName((req as { dropinPrincipal?: Principal }).dropinPrincipal);
 

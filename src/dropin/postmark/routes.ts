@@ -8,7 +8,7 @@ import { createMessage } from '../../core/message.js';
 import { failureSummary, type DispatchResult } from '../../dispatch.js';
 import { submitBatch } from '../../dispatch-batch.js';
 import { MAX_BATCH } from '../../http/routes/send-batch.js';
-import { callerOf, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, shapeChecker, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
+import { callerOf, dropinConfig, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, shapeChecker, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
 import { fromPostmark, PostmarkMessage } from './translate.js';
 
 const error = (status: number, ErrorCode: number, Message: string) => ({ status, body: { ErrorCode, Message } });
@@ -62,7 +62,7 @@ function entryOf(r: DispatchResult, to: string): { ok: true; body: unknown } | {
 
 export function postmarkRoutes(app: FastifyInstance, deps: DropinDeps): void {
   registerDropin(app, deps, postmarkDialect, (scope) => {
-    scope.post<{ Body: PostmarkMessage }>('/email', { schema: { tags: ['drop-in: postmark'], summary: 'Postmark: send an email', body: PostmarkMessage }, attachValidation: true }, async (req, reply) => {
+    scope.post<{ Body: PostmarkMessage }>('/email', { config: dropinConfig(), schema: { tags: ['drop-in: postmark'], summary: 'Postmark: send an email', body: PostmarkMessage }, attachValidation: true }, async (req, reply) => {
       const problems = schemaProblems(req);
       if (problems.length) throw invalid(problems);
       const t = fromPostmark(req.body);
@@ -74,7 +74,7 @@ export function postmarkRoutes(app: FastifyInstance, deps: DropinDeps): void {
 
     scope.post<{ Body: unknown[] }>(
       '/email/batch',
-      { schema: { tags: ['drop-in: postmark'], summary: 'Postmark: send up to 100 emails, one result each', body: Type.Array(Type.Unknown()) }, attachValidation: true },
+      { config: dropinConfig(), schema: { tags: ['drop-in: postmark'], summary: 'Postmark: send up to 100 emails, one result each', body: Type.Array(Type.Unknown()) }, attachValidation: true },
       async (req, reply) => {
         const problems = schemaProblems(req);
         if (problems.length) throw invalid(problems);

@@ -12,7 +12,7 @@ import type { HttpAnswer } from '../../http/send-response.js';
 import { MAX_BATCH } from '../../http/routes/send-batch.js';
 import { failureSummary } from '../../dispatch.js';
 import type { LogDetail } from '../../store/email-store.js';
-import { callerOf, DropinFailure, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
+import { callerOf, dropinConfig, DropinFailure, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
 import { fromResend, ResendEmail } from './translate.js';
 
 const error = (statusCode: number, name: string, message: string) => ({ status: statusCode, body: { statusCode, name, message } });
@@ -112,7 +112,7 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
       body === '' ? done(null, undefined) : json(req, body as string, done),
     );
-    scope.post<{ Body: ResendEmail }>('/emails', { schema: { tags: ['drop-in: resend'], summary: 'Resend: send an email', body: ResendEmail }, attachValidation: true }, async (req, reply) => {
+    scope.post<{ Body: ResendEmail }>('/emails', { config: dropinConfig(), schema: { tags: ['drop-in: resend'], summary: 'Resend: send an email', body: ResendEmail }, attachValidation: true }, async (req, reply) => {
       const problems = schemaProblems(req);
       if (problems.length) throw invalid(problems);
       const t = fromResend(req.body);
@@ -127,7 +127,7 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
     const BatchBody = Type.Array(ResendEmail, { minItems: 1, maxItems: MAX_BATCH });
     scope.post<{ Body: ResendEmail[] }>(
       '/emails/batch',
-      { schema: { tags: ['drop-in: resend'], summary: 'Resend: send up to 100 emails (queued; each routed on its own)', body: BatchBody }, attachValidation: true },
+      { config: dropinConfig(), schema: { tags: ['drop-in: resend'], summary: 'Resend: send up to 100 emails (queued; each routed on its own)', body: BatchBody }, attachValidation: true },
       async (req, reply) => {
         const problems = schemaProblems(req);
         if (problems.length) throw invalid(problems);
@@ -154,13 +154,13 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
       },
     );
 
-    scope.get<{ Params: { id: string } }>('/emails/:id', { config: { dropinScope: 'read' }, schema: { tags: ['drop-in: resend'], summary: 'Resend: retrieve an email', params: IdParams } }, async (req) => {
+    scope.get<{ Params: { id: string } }>('/emails/:id', { config: dropinConfig('read'), schema: { tags: ['drop-in: resend'], summary: 'Resend: retrieve an email', params: IdParams } }, async (req) => {
       const detail = await deps.store.get(logIdOf(req.params.id));
       if (!detail) throw new DropinFailure({ kind: 'not_found', msg: 'Email not found' });
       return toResendEmail(detail);
     });
 
-    scope.post<{ Params: { id: string } }>('/emails/:id/cancel', { schema: { tags: ['drop-in: resend'], summary: 'Resend: cancel a scheduled email', params: IdParams } }, async (req) => {
+    scope.post<{ Params: { id: string } }>('/emails/:id/cancel', { config: dropinConfig(), schema: { tags: ['drop-in: resend'], summary: 'Resend: cancel a scheduled email', params: IdParams } }, async (req) => {
       const id = logIdOf(req.params.id);
       const result = await deps.dispatcher.cancel(id);
       if (result === 'not_found') throw new DropinFailure({ kind: 'not_found', msg: 'Email not found' });

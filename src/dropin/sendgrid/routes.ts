@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { createMessage } from '../../core/message.js';
 import { submitBatch } from '../../dispatch-batch.js';
 import { bearerOf } from '../../http/auth.js';
-import { callerOf, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, type Dialect, type DropinDeps, type Failure } from '../edge.js';
+import { callerOf, dropinConfig, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, sendFailure, type Dialect, type DropinDeps, type Failure } from '../edge.js';
 import { fromSendgrid, SendgridMail } from './translate.js';
 
 const errors = (status: number, list: { message: string; field?: string | null }[]) => ({
@@ -47,7 +47,7 @@ export function sendgridRoutes(app: FastifyInstance, deps: DropinDeps): void {
   registerDropin(app, deps, sendgridDialect, (scope) => {
     scope.post<{ Body: SendgridMail }>(
       '/v3/mail/send',
-      { schema: { tags: ['drop-in: sendgrid'], summary: 'SendGrid v3: send (each personalization one email, queued)', body: SendgridMail }, attachValidation: true },
+      { config: dropinConfig(), schema: { tags: ['drop-in: sendgrid'], summary: 'SendGrid v3: send (each personalization one email, queued)', body: SendgridMail }, attachValidation: true },
       async (req, reply) => {
         const problems = schemaProblems(req);
         if (problems.length) throw invalid(problems);

@@ -423,6 +423,8 @@ describe('with AUTH_TOKEN', () => {
     await waitFor(async () => /^\d+$/.test(await statText(page, 'total_sent')), 5000, 'stats with the token');
 
     // The event stream carries the bearer header too: a new email arrives live.
+    // A fresh start captures (sandbox on); with sandbox off and no provider the send is refused.
+    await client(srv, TOKEN)('POST', '/api/config/routing', { sandbox: false });
     const sent = await client(srv, TOKEN)('POST', '/api/send', email('Behind the lock'));
     assert.equal(sent.status, 503, 'no providers, no sandbox: refused, no log');
     await client(srv, TOKEN)('POST', '/api/config/routing', { sandbox: true });

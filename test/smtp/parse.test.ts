@@ -164,11 +164,11 @@ Content-Transfer-Encoding: base64
 iVBORw0KGgo=
 --rel--
 `);
-  const m = await parseSmtpMessage(raw, { from: 'a@example.com', to: ['b@example.com'] });
+  const m = await withParts(await parseSmtpMessage(raw, { from: 'a@example.com', to: ['b@example.com'] }));
   assert.equal(m.attachments.length, 1);
   assert.equal(m.attachments[0].contentId, 'logo@acme');
   assert.match(m.html ?? '', /cid:logo@acme/);
-  const plain = await parseSmtpMessage(MULTIPART, envelope);
+  const plain = await withParts(await parseSmtpMessage(MULTIPART, envelope));
   assert.equal(plain.attachments[0].contentId, undefined);
 });
 

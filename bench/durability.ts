@@ -3,7 +3,7 @@
 // database. Then the price of durability: the server's default (WAL + synchronous=NORMAL, survives a process
 // crash) against synchronous=FULL (an fsync per commit, what surviving power loss needs), end to end through
 // the unmodified server (forced by a preload shim, bench/lib/sync-full.mjs) and as raw inserts through the
-// app's own EmailStore.record on the same schema.
+// app's own SendLog.record (SQLite) on the same schema.
 //
 //   npm run build && node --import tsx bench/durability.ts
 //
@@ -11,8 +11,8 @@
 // BENCH_ROUNDS (3), BENCH_RAW_DURATION (s per raw run, 5).
 import { join } from 'node:path';
 import { createMessage } from '../src/core/message.js';
-import { EmailStore } from '../src/store/email-store.js';
-import { openDatabase } from '../src/store/sqlite.js';
+import { storesOver } from '../src/store/sqlite/open.js';
+import { openDatabase } from '../src/store/sqlite/database.js';
 import { blast, summarize, type BlastResult, type Latency } from './lib/load.js';
 import { logIdOf, MESSAGE_1KB, SEND_HEADERS } from './lib/message.js';
 import { guarded } from './lib/quiet.js';
@@ -84,12 +84,13 @@ async function killRound(): Promise<KillRound> {
   };
 }
 
-/** Inserts per second through the app's own EmailStore.record (autocommit, one transaction per email, as the server does). */
+/** Inserts per second through the app's own SendLog.record (autocommit, one transaction per email, as the server does). */
 async function rawInserts(synchronous: 'NORMAL' | 'FULL'): Promise<{ rate: number; latency: Latency }> {
   const dir = tempDir(`raw-${synchronous.toLowerCase()}`);
   const db = openDatabase(join(dir, 'emails.db'));
   db.pragma(`synchronous = ${synchronous}`);
-  const store = new EmailStore(db);
+  const stores = storesOver(db);
+  const store = stores.log;
   const message = createMessage(JSON.parse(MESSAGE_1KB));
   const times: number[] = [];
   const t0 = performance.now();
@@ -102,7 +103,7 @@ async function rawInserts(synchronous: 'NORMAL' | 'FULL'): Promise<{ rate: numbe
     n++;
   }
   const seconds = (performance.now() - t0) / 1000;
-  store.close();
+  await stores.close();
   removeDir(dir);
   return { rate: n / seconds, latency: summarize(times) };
 }
@@ -147,7 +148,7 @@ async function main() {
     for (const mode of round % 2 === 0 ? (['NORMAL', 'FULL'] as const) : (['FULL', 'NORMAL'] as const)) {
       const { value: r, others } = await guarded([], () => rawInserts(mode));
       raw[mode].push({ ...r, others });
-      console.log(`  round ${round + 1} raw EmailStore.record synchronous=${mode.padEnd(6)} ${fmt(r.rate)} inserts/s  p50 ${ms(r.latency.p50)} p99 ${ms(r.latency.p99)} max ${ms(r.latency.max)}  others ${fmt(others, 2)} cores`);
+      console.log(`  round ${round + 1} raw SendLog.record synchronous=${mode.padEnd(6)} ${fmt(r.rate)} inserts/s  p50 ${ms(r.latency.p50)} p99 ${ms(r.latency.p99)} max ${ms(r.latency.max)}  others ${fmt(others, 2)} cores`);
     }
   }
 
@@ -161,8 +162,8 @@ async function main() {
     { figure: `acknowledged missing after SIGKILL + restart (${KILL_ROUNDS} kills)`, value: String(missing), reference: `${acked} acknowledged, ${kills.reduce((s, k) => s + k.storedNotAcknowledged, 0)} stored but unanswered`, target: '0', result: verdict(missing === 0 && kills.every((k) => k.restartHealthy)) },
     { figure: `server throughput, synchronous=NORMAL (default), ${CONNECTIONS} conn`, value: `${fmt(nRps)} req/s`, result: 'info' },
     { figure: `server throughput, synchronous=FULL (shim), ${CONNECTIONS} conn`, value: `${fmt(fRps)} req/s`, reference: `${fmt(nRps)} NORMAL`, ratio: ratio(fRps, nRps), result: 'info' },
-    { figure: 'raw EmailStore.record, synchronous=NORMAL', value: `${fmt(nRaw)} /s`, reference: `p50 ${ms(median(raw.NORMAL.map((r) => r.latency.p50)))}`, result: 'info' },
-    { figure: 'raw EmailStore.record, synchronous=FULL', value: `${fmt(fRaw)} /s`, reference: `p50 ${ms(median(raw.FULL.map((r) => r.latency.p50)))}`, ratio: ratio(fRaw, nRaw), result: 'info' },
+    { figure: 'raw SendLog.record, synchronous=NORMAL', value: `${fmt(nRaw)} /s`, reference: `p50 ${ms(median(raw.NORMAL.map((r) => r.latency.p50)))}`, result: 'info' },
+    { figure: 'raw SendLog.record, synchronous=FULL', value: `${fmt(fRaw)} /s`, reference: `p50 ${ms(median(raw.FULL.map((r) => r.latency.p50)))}`, ratio: ratio(fRaw, nRaw), result: 'info' },
   ]);
   writeResults('durability', {
     machine: info,

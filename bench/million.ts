@@ -13,8 +13,8 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMessage, formatAddress } from '../src/core/message.js';
-import { openDatabase } from '../src/store/sqlite.js';
-import { INDEX_EXISTING_EMAILS } from '../src/store/migrations.js';
+import { openDatabase } from '../src/store/sqlite/database.js';
+import { INDEX_EXISTING_EMAILS } from '../src/store/sqlite/migrations.js';
 import { blast, type BlastResult } from './lib/load.js';
 import { MESSAGE_1KB, SEND_HEADERS } from './lib/message.js';
 import { guarded } from './lib/quiet.js';
@@ -32,7 +32,7 @@ const PROVIDERS = [
 ];
 
 /**
- * The rows the app leaves behind: the INSERT of EmailStore.record plus what `complete` sets later (provider,
+ * The rows the app leaves behind: the INSERT of SendLog.record plus what `transition` sets later (provider,
  * timing, message id, attempt count). Mixed statuses so the counters and the status index look like real use.
  * The attempts table is left empty: neither the list, the stats nor the insert path reads it.
  */

@@ -1,5 +1,5 @@
 // Analysis, not a SPEC figure: what one sandbox insert costs in SQLite and what would make it cheaper.
-// Inserts the 1 KB benchmark email through the app's own EmailStore.record on the app's schema
+// Inserts the 1 KB benchmark email through the app's own SendLog.record on the app's schema
 // (openDatabase: WAL, synchronous=NORMAL, the counter triggers): one email at a time (one transaction each:
 // one request in flight), and `BATCH` concurrent records (the store's group commit puts them in one
 // transaction, as with that many concurrent requests), then variants: WAL checkpoints moved to a second connection in a worker thread (so their page
@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createMessage } from '../src/core/message.js';
-import { EmailStore } from '../src/store/email-store.js';
-import { openDatabase, type Db } from '../src/store/sqlite.js';
+import { storesOver } from '../src/store/sqlite/open.js';
+import { openDatabase, type Db } from '../src/store/sqlite/database.js';
 import { summarize } from './lib/load.js';
 import { MESSAGE_1KB } from './lib/message.js';
 import { guarded } from './lib/quiet.js';
@@ -71,7 +71,8 @@ async function run(v: Variant): Promise<{ perSecond: number; slowMs: number; p99
     worker = new Worker(CHECKPOINTER, { eval: true, workerData: { sqlite: SQLITE, path } });
     await new Promise((r) => setTimeout(r, 100));
   }
-  const store = new EmailStore(db);
+  const stores = storesOver(db);
+  const store = stores.log;
   const message = createMessage(JSON.parse(MESSAGE_1KB));
   const batch = v.batch ?? 1;
   const one = () => store.record({ source: 'api', status: 'sandbox', message, processingTimeMs: 0.1 });
@@ -91,14 +92,14 @@ async function run(v: Variant): Promise<{ perSecond: number; slowMs: number; p99
     worker.postMessage('stop');
     await exited;
   }
-  store.close();
+  await stores.close();
   removeDir(dir);
   return { perSecond: n / seconds, slowMs: slowMs / seconds, p99: summarize(times).p99 };
 }
 
 async function main() {
   const info = machine();
-  console.log(`SQLite insert cost: the 1 KB email through EmailStore.record, ${DURATION} s × ${ROUNDS} rounds per variant`);
+  console.log(`SQLite insert cost: the 1 KB email through SendLog.record, ${DURATION} s × ${ROUNDS} rounds per variant`);
   const results: Record<string, { perSecond: number; slowMs: number; p99: number; others: number }[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of VARIANTS) {
@@ -109,7 +110,7 @@ async function main() {
   }
   const base = median(results[VARIANTS[0].name].map((r) => r.perSecond));
   printTable(
-    'SQLite insert of one 1 KB email (EmailStore.record, same schema)',
+    'SQLite insert of one 1 KB email (SendLog.record, same schema)',
     VARIANTS.map((v) => {
       const rate = median(results[v.name].map((r) => r.perSecond));
       return { figure: v.name, value: `${fmt(rate)} /s (${fmt(1e6 / rate)} µs)`, reference: `stalls ${fmt(median(results[v.name].map((r) => r.slowMs)))} ms/s`, ratio: ratio(rate, base), result: 'info' as const };

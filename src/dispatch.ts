@@ -1,12 +1,16 @@
 // The one dispatch path: HTTP send, SMTP ingress, release and the queue all end here: route → send → record.
+// Callers differ only in how an email enters (record, or a claim) and, for the queue, the retry decision.
 import { randomUUID } from 'node:crypto';
 import type { Message } from './core/message.js';
 import type { ProviderConfig } from './core/provider.js';
+import type { AttemptRecord, ProviderRef, Source } from './core/email-log.js';
 import type { ConfigStore } from './config/store.js';
 import type { AppConfig } from './config/types.js';
 import { planAttempts, type Random } from './routing/strategies.js';
 import type { DeliveryResult, RoutingEngine } from './routing/engine.js';
-import type { AttemptRecord, EmailStore, ProviderRef, Source } from './store/email-store.js';
+import type { SendLog } from './store/send-log.js';
+import type { DeliveryQueue } from './store/delivery-queue.js';
+import { keepRenewed, type Lease } from './store/lease.js';
 
 export interface ProviderError {
   readonly provider_id: string;
@@ -39,44 +43,78 @@ export interface Availability {
   available(id: string): boolean;
 }
 
-export interface QueueSignal {
-  /** a new email is queued: look for due work now */
-  wake(): void;
+/** Why a delivery round failed, for the queue's retry decision. */
+export interface RoundFailure {
+  readonly transient: boolean;
+  /** no provider was active, so none was tried */
+  readonly noProviders: boolean;
+  /** cut short by shutdown: not a real round */
+  readonly aborted: boolean;
 }
+
+/** When to try again (epoch ms, and whether this round counts), or null: the failure is final. */
+export type RetryDecision = (failure: RoundFailure) => { readonly at: number; readonly countRound: boolean } | null;
+
+/** An email already stored and held under this instance's lease, ready to go out. */
+export interface HeldEmail {
+  readonly id: number;
+  readonly message: Message;
+  readonly deliveryKey?: string | null;
+}
+
+export interface DeliverOptions {
+  /** started when the request or claim began (processing time counts from here) */
+  readonly t0?: number;
+  /** the providers to try; planned now when absent */
+  readonly plan?: readonly ProviderConfig[];
+  /** sandbox turned on while it waited: capture it instead (the queue) */
+  readonly honourSandbox?: boolean;
+  /** without it a failure is final (synchronous sends, release) */
+  readonly retry?: RetryDecision;
+  readonly signal?: AbortSignal;
+}
+
+export interface DispatcherDeps {
+  readonly config: ConfigStore;
+  readonly log: SendLog;
+  readonly queue: Pick<DeliveryQueue, 'renew'>;
+  readonly engine: RoutingEngine;
+  /** this instance's lease on what it sends (owner = instance id, ms = QUEUE_LEASE_MS) */
+  readonly lease: Lease;
+  readonly random?: Random;
+  readonly health?: Availability;
+}
+
+export const NO_PROVIDERS = 'No active email providers configured';
 
 export const failureSummary = (errors: readonly ProviderError[]) =>
   errors.map((e) => `${e.provider_name}: ${e.error}`).join('; ') || 'no provider attempted';
 
 export const elapsedSince = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
-export class Dispatcher {
-  queue?: QueueSignal;
+const refOf = (p: ProviderConfig): ProviderRef => ({ id: p.id, name: p.name, type: p.type });
 
-  constructor(
-    private readonly config: ConfigStore,
-    private readonly store: EmailStore,
-    private readonly engine: RoutingEngine,
-    private readonly random: Random = Math.random,
-    private readonly health?: Availability,
-  ) {}
+export class Dispatcher {
+  constructor(private readonly d: DispatcherDeps) {}
 
   /** Sandbox mode is on now: nothing would leave the machine. */
   sandboxed(): boolean {
-    return this.config.current().routing.sandbox;
+    return this.d.config.current().routing.sandbox;
   }
 
   /** The providers routing would try for this message now (rules, breaker, mode). */
-  plan(message: Message, cfg: AppConfig = this.config.current()): ProviderConfig[] {
-    return planAttempts(cfg.providers, cfg.routing, message, { random: this.random, available: this.health && ((id) => this.health!.available(id)) });
+  plan(message: Message, cfg: AppConfig = this.d.config.current()): ProviderConfig[] {
+    const health = this.d.health;
+    return planAttempts(cfg.providers, cfg.routing, message, { random: this.d.random ?? Math.random, available: health && ((id) => health.available(id)) });
   }
 
   async submit(message: Message, o: SubmitOptions): Promise<DispatchResult> {
     const t0 = performance.now();
     if (o.sendAt) return this.schedule(message, o.sendAt, o);
-    const cfg = this.config.current();
+    const cfg = this.d.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
-      const logId = await this.store.record({ source: o.source, apiKey: o.apiKey, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
+      const logId = await this.d.log.record({ source: o.source, apiKey: o.apiKey, status: 'sandbox', message, idempotencyKey: o.idempotencyKey, processingTimeMs });
       o.onStored?.(logId);
       return { kind: 'sandbox', logId, processingTimeMs };
     }
@@ -86,20 +124,21 @@ export class Dispatcher {
     const deliveryKey = o.idempotencyKey ?? randomUUID();
     const stored = { source: o.source, apiKey: o.apiKey, message, idempotencyKey: o.idempotencyKey, deliveryKey };
     if (o.async) {
-      const logId = await this.store.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
+      // The queue hears of it on the change feed.
+      const logId = await this.d.log.record({ ...stored, status: 'queued', nextAttemptAt: Date.now() });
       o.onStored?.(logId);
-      this.queue?.wake();
       return { kind: 'queued', logId };
     }
-    // Stored as `sending` first: if the process dies mid-send, the queue picks it up on restart.
-    const logId = await this.store.record({ ...stored, status: 'sending' });
-    o.onStored?.(logId);
-    return this.deliver(logId, message, plan, t0, deliveryKey);
+    // Stored as `sending` under our lease: if this process dies mid-send, the queue delivers it once the lease expires.
+    const id = await this.d.log.record({ ...stored, status: 'sending', lease: this.d.lease });
+    o.onStored?.(id);
+    return this.deliver({ id, message, deliveryKey }, { t0, plan });
   }
 
   private async schedule(message: Message, sendAt: Date, o: SubmitOptions): Promise<DispatchResult> {
     const deliveryKey = o.idempotencyKey ?? randomUUID();
-    const logId = await this.store.record({
+    // The queue hears of it on the change feed and claims it at send_at (DeliveryQueue.claim, under a lease).
+    const logId = await this.d.log.record({
       source: o.source,
       apiKey: o.apiKey,
       status: 'scheduled',
@@ -110,20 +149,19 @@ export class Dispatcher {
       nextAttemptAt: sendAt.getTime(),
     });
     o.onStored?.(logId);
-    this.queue?.wake();
     return { kind: 'scheduled', logId, sendAt };
   }
 
   /** A scheduled email that has not started yet becomes `canceled`. Atomic against the queue's claim. */
   async cancel(logId: number): Promise<'canceled' | 'not_found' | 'not_scheduled'> {
-    if (await this.store.transition(logId, 'scheduled', 'canceled')) return 'canceled';
-    return (await this.store.summary(logId)) ? 'not_scheduled' : 'not_found';
+    if (await this.d.log.transition(logId, { to: 'canceled', from: ['scheduled'] })) return 'canceled';
+    return (await this.d.log.summary(logId)) ? 'not_scheduled' : 'not_found';
   }
 
   /** Sends a sandbox-captured email for real through the current routing; its record moves on from `sandbox`. */
   async release(logId: number): Promise<DispatchResult | 'not_found' | 'not_sandbox'> {
     const t0 = performance.now();
-    const stored = await this.store.message(logId);
+    const stored = await this.d.log.message(logId);
     if (!stored) return 'not_found';
     if (stored.status !== 'sandbox') return 'not_sandbox';
     const plan = this.plan(stored.message);
@@ -131,31 +169,50 @@ export class Dispatcher {
     // Claimed atomically: two concurrent releases cannot both send it. Like every send it gets a key providers
     // deduplicate on, stored with the record so a retry after a crash reuses it.
     const deliveryKey = randomUUID();
-    if (!(await this.store.transition(logId, 'sandbox', 'sending', { deliveryKey }))) return 'not_sandbox';
-    return this.deliver(logId, stored.message, plan, t0, deliveryKey);
+    if (!(await this.d.log.transition(logId, { to: 'sending', from: ['sandbox'], lease: this.d.lease, deliveryKey }))) return 'not_sandbox';
+    return this.deliver({ id: logId, message: stored.message, deliveryKey }, { t0, plan });
   }
 
-  /** Delivers an already-stored email through `plan` and records the outcome on its log record. */
-  async deliver(logId: number, message: Message, plan: readonly ProviderConfig[], t0: number, idempotencyKey?: string): Promise<DispatchResult> {
-    const result = await this.engine.deliver(message, plan, { idempotencyKey });
+  /**
+   * Delivers an email this instance holds under its lease (renewed while the attempts run) and records the
+   * outcome on its log record: success, a retry (when `retry` says so) or failed.
+   */
+  async deliver(email: HeldEmail, o: DeliverOptions = {}): Promise<DispatchResult> {
+    const t0 = o.t0 ?? performance.now();
+    const { log, lease } = this.d;
+    const holder = lease.owner;
+    const cfg = this.d.config.current();
+    if (o.honourSandbox && cfg.routing.sandbox) {
+      const processingTimeMs = elapsedSince(t0);
+      await log.transition(email.id, { to: 'sandbox', holder, processingTimeMs, nextAttemptAt: null });
+      return { kind: 'sandbox', logId: email.id, processingTimeMs };
+    }
+    const plan = o.plan ?? this.plan(email.message, cfg);
+    const stopRenewing = keepRenewed(lease, () => this.d.queue.renew(holder, [email.id], lease.ms));
+    let result: DeliveryResult;
+    try {
+      result = await this.d.engine.deliver(email.message, plan, { idempotencyKey: email.deliveryKey ?? undefined, signal: o.signal });
+    } finally {
+      stopRenewing();
+    }
     const processingTimeMs = elapsedSince(t0);
     if (result.delivered) {
       const { provider, messageId } = result.delivered;
-      const ref = { id: provider.id, name: provider.name, type: provider.type };
-      await this.store.complete(logId, { status: 'success', provider: ref, processingTimeMs, messageId, attempts: result.attempts, nextAttemptAt: null });
-      return { kind: 'success', logId, processingTimeMs, provider: ref, messageId, attempts: result.attempts };
+      const ref = refOf(provider);
+      await log.transition(email.id, { to: 'success', holder, provider: ref, processingTimeMs, messageId, attempts: result.attempts, nextAttemptAt: null, countRound: true });
+      return { kind: 'success', logId: email.id, processingTimeMs, provider: ref, messageId, attempts: result.attempts };
     }
     const failed = this.describeFailure(result);
     const last = result.failures[result.failures.length - 1]?.provider;
-    await this.store.complete(logId, {
-      status: 'failed',
-      provider: last && { id: last.id, name: last.name, type: last.type },
-      processingTimeMs,
-      errorMessage: failureSummary(failed.errors),
-      attempts: failed.attempts,
-      nextAttemptAt: null,
-    });
-    return { kind: 'failed', logId, processingTimeMs, ...failed };
+    const errorMessage = plan.length ? failureSummary(failed.errors) : NO_PROVIDERS;
+    const outcome = { holder, provider: last && refOf(last), errorMessage, attempts: failed.attempts };
+    const retry = o.retry?.({ transient: failed.transient, noProviders: !plan.length, aborted: o.signal?.aborted ?? false });
+    if (retry) {
+      await log.transition(email.id, { ...outcome, to: 'queued', processingTimeMs: retry.countRound ? processingTimeMs : undefined, nextAttemptAt: retry.at, countRound: retry.countRound });
+      return { kind: 'queued', logId: email.id };
+    }
+    await log.transition(email.id, { ...outcome, to: 'failed', processingTimeMs, nextAttemptAt: null, countRound: true });
+    return { kind: 'failed', logId: email.id, processingTimeMs, ...failed };
   }
 
   /** Failure details (error text already cleaned of secrets by the engine). */

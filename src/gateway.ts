@@ -3,8 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './config/store.js';
 import { cleanErrorText, collectSecrets, scrub } from './config/secrets.js';
-import type { EmailStore } from './store/email-store.js';
-import { IdempotencyStore } from './store/idempotency-store.js';
+import type { Stores } from './store/stores.js';
 import { Retention } from './store/retention.js';
 import { ProviderPool } from './providers/pool.js';
 import { CircuitBreaker } from './routing/breaker.js';
@@ -17,7 +16,6 @@ import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
 import { USER_AGENT } from './version.js';
 import { Credentials } from './auth/credentials.js';
-import { SqliteApiKeyStore } from './store/sqlite/api-key-store.js';
 import { undiciClient } from './core/http-client.js';
 
 /** Something started beside the HTTP server and stopped with it. */
@@ -36,14 +34,14 @@ export interface Gateway {
   readonly services: Service[];
 }
 
-export async function createGateway(settings: Settings, config: ConfigStore, store: EmailStore, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
+export async function createGateway(settings: Settings, config: ConfigStore, stores: Stores, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
   const pool = new ProviderPool({ fetch: undiciClient, userAgent: USER_AGENT });
   const breaker = new CircuitBreaker({
     threshold: settings.breakerThreshold,
     cooldownMs: settings.breakerCooldownMs,
     scrub: (text) => scrub(text, collectSecrets(config.current())),
   });
-  const metrics = new Metrics(store, breaker, () => config.current().providers);
+  const metrics = new Metrics(stores.queue, stores.changes, breaker, () => config.current().providers);
   const engine = new RoutingEngine(
     (c) => pool.get(c),
     {
@@ -54,31 +52,28 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     },
     (text) => cleanErrorText(text, collectSecrets(config.current())),
   );
-  const dispatcher = new Dispatcher(config, store, engine, Math.random, breaker);
-  const idempotency = new IdempotencyStore(store.db);
-  await idempotency.recoverInterrupted();
+  // Everything this instance works on (sends, claims, in-flight idempotency keys) is held under this lease.
+  const lease = { owner: settings.instanceId, ms: settings.queueLeaseMs };
+  const dispatcher = new Dispatcher({ config, log: stores.log, queue: stores.queue, engine, lease, random: Math.random, health: breaker });
+  const queue = new QueueWorker(stores.queue, stores.changes, dispatcher, lease, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
+  const retention = new Retention(stores, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
 
-  const queue = new QueueWorker(store, config, dispatcher, engine, logger, { retryDelaysMs: settings.retryDelaysMs, graceMs: settings.shutdownGraceMs });
-  dispatcher.queue = queue;
-  const retention = new Retention(store.db, idempotency, logger, { retentionDays: settings.retentionDays, maxRows: settings.maxRows });
-
-  const keys = new SqliteApiKeyStore(store.db);
-  const credentials = new Credentials(settings.authToken, keys);
+  const credentials = new Credentials(settings.authToken, stores.apiKeys);
   const app = await buildApp({
     config,
-    store,
+    stores,
+    lease,
     dispatcher,
     pool,
-    idempotency,
     logger,
     authToken: settings.authToken,
     credentials,
-    keys,
+    keys: stores.apiKeys,
     corsOrigins: settings.corsOrigins,
     requestTimeoutMs: settings.requestTimeoutMs,
     headersTimeoutMs: settings.headersTimeoutMs,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, store, settings.eventsMaxClients)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, stores.changes, settings.eventsMaxClients)],
   });
   return { app, dispatcher, credentials, services: [queue, retention] };
 }

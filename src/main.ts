@@ -6,8 +6,8 @@ import pino from 'pino';
 import { readSettings, SettingsError, type Settings } from './settings.js';
 import { ConfigStore } from './config/store.js';
 import { defaultConfig } from './config/defaults.js';
-import { openDatabase } from './store/sqlite.js';
-import { EmailStore } from './store/email-store.js';
+import { openStore } from './store/open-store.js';
+import type { Stores } from './store/stores.js';
 import { createGateway, type Service } from './gateway.js';
 import { VERSION } from './version.js';
 import { createSmtpIngress } from './smtp/ingress.js';
@@ -36,15 +36,15 @@ export async function start(settings: Settings) {
   } catch (err) {
     die(describeOpenError('config', settings.configPath, err));
   }
-  let store: EmailStore;
+  let stores: Stores;
   try {
-    store = new EmailStore(openDatabase(settings.databasePath));
+    stores = await openStore(settings);
   } catch (err) {
-    die(describeOpenError('database', settings.databasePath, err));
+    die(settings.databaseUrl ? `cannot use the database at DATABASE_URL: ${(err as Error).message}` : describeOpenError('database', settings.databasePath, err));
   }
 
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
-  const { app, dispatcher, credentials, services: gatewayServices } = await createGateway(settings, config, store, logger, webRoot);
+  const { app, dispatcher, credentials, services: gatewayServices } = await createGateway(settings, config, stores, logger, webRoot);
 
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -66,7 +66,7 @@ export async function start(settings: Settings) {
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
-  logger.info({ version: VERSION, url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`, config: settings.configPath, database: settings.databasePath }, 'ProtoPost listening');
+  logger.info({ version: VERSION, url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`, config: settings.configPath, database: settings.databaseUrl ? 'postgres' : settings.databasePath, instance: settings.instanceId }, 'ProtoPost listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -75,8 +75,7 @@ export async function start(settings: Settings) {
     logger.info({ signal }, 'shutting down: no new requests, waiting for in-flight sends');
     const forced = setTimeout(() => {
       logger.warn('in-flight work did not finish in time; exiting (queued email stays queued)');
-      store.close();
-      process.exit(0);
+      void stores.close().finally(() => process.exit(0));
     }, settings.shutdownGraceMs);
     forced.unref();
     // Intake stops everywhere at once; each part then lets its in-flight work finish (bounded).
@@ -84,7 +83,7 @@ export async function start(settings: Settings) {
       app.close().catch(() => {}),
       ...services.map((s) => s.stop().catch((err) => logger.error({ err }, 'service stop failed'))),
     ]);
-    store.close();
+    await stores.close();
     logger.info('stopped');
     process.exit(0);
   };

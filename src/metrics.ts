@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ProviderConfig } from './core/provider.js';
 import type { Receipt } from './core/receipt.js';
 import type { CircuitBreaker } from './routing/breaker.js';
-import type { EmailStore, EmailStatus } from './store/email-store.js';
+import type { ChangeFeed } from './store/change-feed.js';
+import type { DeliveryQueue } from './store/delivery-queue.js';
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -13,7 +14,7 @@ export class Metrics {
   private readonly attempts: Counter<'provider' | 'outcome'>;
   private readonly latency: Histogram<'provider'>;
 
-  constructor(store: EmailStore, breaker: CircuitBreaker, providers: () => readonly ProviderConfig[]) {
+  constructor(queue: Pick<DeliveryQueue, 'depth'>, changes: ChangeFeed, breaker: CircuitBreaker, providers: () => readonly ProviderConfig[]) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'protopost_' });
     this.emails = new Counter({
@@ -40,7 +41,7 @@ export class Metrics {
       help: 'Emails queued or being sent by the queue',
       registers,
       async collect() {
-        this.set(await store.queueDepth());
+        this.set(await queue.depth());
       },
     });
     new Gauge({
@@ -53,7 +54,10 @@ export class Metrics {
         for (const p of providers()) this.set({ provider: p.name }, CIRCUIT_VALUE[breaker.state(p.id)]);
       },
     });
-    store.on('status', (status: EmailStatus, provider: string | null) => this.emails.inc({ status, provider: provider ?? 'none' }));
+    // This process's own transitions only: other instances count theirs.
+    changes.subscribe((c) => {
+      if (c.local && c.transitioned) this.emails.inc({ status: c.status, provider: c.provider ?? 'none' });
+    });
   }
 
   onAttempt(provider: ProviderConfig, receipt: Receipt, durationMs: number): void {

@@ -1,4 +1,6 @@
 // Environment variables → settings, checked once at start (a bad value is a one-line startup error).
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 export interface Settings {
@@ -17,6 +19,12 @@ export interface Settings {
   readonly smtpTlsKey?: string;
   readonly configPath: string;
   readonly databasePath: string;
+  /** postgres://… selects PostgreSQL (SPEC section 11); absent = SQLite at databasePath */
+  readonly databaseUrl?: string;
+  /** this process among instances (INSTANCE_ID, else host-pid-random): owner of its leases, shown by /api/health */
+  readonly instanceId: string;
+  /** how long a claim or an in-flight send is held without renewal before another instance may take it */
+  readonly queueLeaseMs: number;
   readonly authToken?: string;
   readonly corsOrigins: string[];
   readonly logLevel: string;
@@ -52,6 +60,21 @@ const optionalInt = (env: NodeJS.ProcessEnv, name: string, min: number) => (env[
 /** Default: 5 delivery rounds over about 15 minutes (30 s, 2 min, 4 min, 8 min between them). */
 export const DEFAULT_RETRY_DELAYS_MS = [30_000, 120_000, 240_000, 480_000];
 
+function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env.DATABASE_URL;
+  if (!url) return undefined;
+  // The URL may hold a password: never echo it back.
+  if (url.length > 2048 || !/^postgres(ql)?:\/\//.test(url)) throw new SettingsError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return url;
+}
+
+function instanceId(env: NodeJS.ProcessEnv): string {
+  const id = env.INSTANCE_ID;
+  if (!id) return `${hostname().slice(0, 64)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  if (id.length > 128 || !/^[A-Za-z0-9._:-]+$/.test(id)) throw new SettingsError('INSTANCE_ID must be 1–128 characters of letters, digits and . _ : -');
+  return id;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const smtp = env.SMTP_LISTEN_PORT;
   const delays = env.QUEUE_RETRY_DELAYS_MS;
@@ -69,6 +92,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     smtpTlsKey: env.SMTP_LISTEN_TLS_KEY || undefined,
     configPath: resolve(env.CONFIG_PATH || './config.json'),
     databasePath: resolve(env.DATABASE_PATH || './emails.db'),
+    databaseUrl: databaseUrl(env),
+    instanceId: instanceId(env),
+    queueLeaseMs: int(env, 'QUEUE_LEASE_MS', 30_000, 100, 3_600_000),
     authToken: env.AUTH_TOKEN || undefined,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL || 'info',

@@ -4,8 +4,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldError } from '../config/types.js';
 import type { Dispatcher } from '../dispatch.js';
-import type { EmailStore, Source } from '../store/email-store.js';
-import type { IdempotencyStore } from '../store/idempotency-store.js';
+import type { Source } from '../core/email-log.js';
+import type { SendLog } from '../store/send-log.js';
+import type { IdempotencyKeys } from '../store/idempotency-keys.js';
+import type { Lease } from '../store/lease.js';
 import { allows, principalName, type Credentials, type Principal, type RouteScope } from '../auth/credentials.js';
 import { ConflictError, HttpError } from '../http/errors.js';
 import { compileBodySchema, problemsOf, RequestValidationError, toFieldErrors } from '../http/validation.js';
@@ -14,8 +16,10 @@ import type { SendInput } from '../core/message.js';
 
 export interface DropinDeps {
   readonly dispatcher: Dispatcher;
-  readonly store: EmailStore;
-  readonly idempotency: IdempotencyStore;
+  readonly log: SendLog;
+  readonly idempotency: IdempotencyKeys;
+  /** this instance's lease, held on an Idempotency-Key while its request runs */
+  readonly lease: Lease;
   readonly credentials: Credentials;
 }
 
@@ -107,13 +111,14 @@ export function sendFailure(reply: FastifyReply, dialect: Dialect, f: Failure): 
 export function registerDropin(app: FastifyInstance, deps: DropinDeps, dialect: Dialect, routes: (scope: FastifyInstance) => void): void {
   app.register(async (scope) => {
     // ProtoPost's token or an API key, where this SDK sends its key; each route declares its scope
-    // (`config.dropinScope`: `send`, or `read` for look-ups), answered in this API's error shape.
+    // (`config.scope`: `send`, or `read` for look-ups; `ownAuth` keeps the shared hook out), answered in this
+    // API's error shape.
     scope.addHook('onRequest', async (req, reply) => {
       if (!deps.credentials.required) return;
       const presented = dialect.credential(req);
       const principal = await deps.credentials.resolve(presented);
       if (!principal) return sendFailure(reply, dialect, { kind: 'unauthorized', presented: presented !== undefined });
-      const needed: RouteScope = req.routeOptions.config?.dropinScope ?? 'send';
+      const needed: RouteScope = req.routeOptions.config?.scope ?? 'send';
       if (!allows(principal, needed)) return sendFailure(reply, dialect, { kind: 'forbidden', msg: `This key's scope does not allow this request (it needs ${needed})` });
       (req as { dropinPrincipal?: Principal }).dropinPrincipal = principal;
     });
@@ -134,10 +139,10 @@ export function shapeChecker(schema: object): (value: unknown) => Problem[] {
 }
 
 /**
- * Route config for a drop-in route: the shared auth hook sees `public` and leaves the request to the
- * drop-in's own hook, which checks `dropinScope` and answers in that API's error shape.
+ * Route config for a drop-in route: its real scope (so OpenAPI shows what it needs), checked by the
+ * drop-in's own hook in that API's error shape; `ownAuth` tells the shared auth hook to leave it alone.
  */
-export const dropinConfig = (dropinScope: RouteScope = 'send') => ({ scope: 'public' as const, dropinScope });
+export const dropinConfig = (scope: 'send' | 'read' = 'send') => ({ scope, ownAuth: true });
 
 /** The name of the credential that made the request (recorded on the log as `api_key`). */
 export const callerOf = (req: FastifyRequest): string | null => principalName((req as { dropinPrincipal?: Principal }).dropinPrincipal);
@@ -146,11 +151,4 @@ export const callerOf = (req: FastifyRequest): string | null => principalName((r
 export function schemaProblems(req: FastifyRequest): Problem[] {
   const failed = req.validationError;
   return failed ? renameProblems(problemsOf(failed), dotted) : [];
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** the scope a drop-in route needs (default `send`); checked by the drop-in's own auth, in its own error shape */
-    dropinScope?: RouteScope;
-  }
 }

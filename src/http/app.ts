@@ -7,10 +7,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import type { ConfigStore } from '../config/store.js';
-import type { EmailStore } from '../store/email-store.js';
+import type { Stores } from '../store/stores.js';
+import type { Lease } from '../store/lease.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { ProviderPool } from '../providers/pool.js';
-import type { IdempotencyStore } from '../store/idempotency-store.js';
 import { VERSION } from '../version.js';
 import { validatorCompiler } from './validation.js';
 import { BODY_LIMIT } from './too-large.js';
@@ -33,10 +33,11 @@ import { dropinRoutes } from '../dropin/routes.js';
 
 export interface AppDeps {
   readonly config: ConfigStore;
-  readonly store: EmailStore;
+  readonly stores: Stores;
+  /** this instance's lease (owner = instance id): in-flight idempotency keys are held under it */
+  readonly lease: Lease;
   readonly dispatcher: Dispatcher;
   readonly pool: ProviderPool;
-  readonly idempotency: IdempotencyStore;
   readonly logger: FastifyBaseLogger;
   readonly authToken?: string;
   readonly credentials: Credentials;
@@ -99,12 +100,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } as any, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  healthRoutes(app, deps.config, deps.store);
-  sendRoutes(app, deps.dispatcher, deps.idempotency);
-  sendBatchRoutes(app, deps.dispatcher, deps.idempotency);
-  logRoutes(app, deps.store, deps.dispatcher);
+  healthRoutes(app, deps.config, deps.stores, deps.lease.owner);
+  sendRoutes(app, deps.dispatcher, deps.stores.idempotency, deps.lease);
+  sendBatchRoutes(app, deps.dispatcher, deps.stores.idempotency, deps.lease);
+  logRoutes(app, deps.stores.log, deps.dispatcher);
   configRoutes(app, deps.config, deps.pool);
-  dropinRoutes(app, { dispatcher: deps.dispatcher, store: deps.store, idempotency: deps.idempotency, credentials: deps.credentials });
+  dropinRoutes(app, { dispatcher: deps.dispatcher, log: deps.stores.log, idempotency: deps.stores.idempotency, lease: deps.lease, credentials: deps.credentials });
   keyRoutes(app, deps.keys, deps.credentials);
   whoamiRoutes(app, deps.credentials);
   for (const plugin of deps.plugins ?? []) plugin(app);

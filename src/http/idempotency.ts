@@ -1,6 +1,7 @@
 // Idempotency-Key on POST /api/send: same key + same body within 24 h → the first answer again.
 import { createHash } from 'node:crypto';
-import type { IdempotencyStore } from '../store/idempotency-store.js';
+import type { IdempotencyKeys } from '../store/idempotency-keys.js';
+import { keepRenewed, type Lease } from '../store/lease.js';
 import { ConflictError } from './errors.js';
 import { RequestValidationError } from './validation.js';
 import type { HttpAnswer } from './send-response.js';
@@ -39,13 +40,14 @@ const KEPT = new Set([200, 202, 502]);
  * or the first request still running, is a 409.
  */
 export async function withIdempotency(
-  store: IdempotencyStore,
+  store: IdempotencyKeys,
+  lease: Lease,
   key: string,
   body: unknown,
   handle: (onStored: (logId: number) => void) => Promise<HttpAnswer>,
   onAttachError: (err: unknown) => void = () => {},
 ): Promise<HttpAnswer> {
-  const begun = await store.begin(key, requestHash(body));
+  const begun = await store.begin(key, requestHash(body), lease);
   if (begun.kind === 'replay') return { status: begun.status, body: begun.body };
   if (begun.kind === 'conflict') {
     throw new ConflictError(
@@ -55,6 +57,8 @@ export async function withIdempotency(
     );
   }
   let answer: HttpAnswer;
+  // Held while the request runs: if this process dies, the key is settled or freed once the lease expires.
+  const stopRenewing = keepRenewed(lease, () => store.renew(key, lease));
   // Linking the key to its stored email runs beside delivery and only matters if the process dies before
   // finish(): its failure is reported, and must neither fail a request whose email went out nor end the process
   // as an unhandled rejection.
@@ -67,6 +71,8 @@ export async function withIdempotency(
   } catch (err) {
     await store.release(key);
     throw err;
+  } finally {
+    stopRenewing();
   }
   if (KEPT.has(answer.status)) await store.finish(key, answer.status, answer.body);
   else await store.release(key);

@@ -1,10 +1,10 @@
-// The delivery queue's worker: claims due emails from SQLite, delivers them by the routing rules,
-// retries transient failures with exponential backoff and jitter, and leaves the rest queued on shutdown.
+// The delivery queue's worker: claims due (or orphaned) emails under its lease, hands each to the one dispatch
+// path, and decides only about retries (exponential backoff with jitter); on shutdown the rest stays queued.
 import type { FastifyBaseLogger } from 'fastify';
-import type { ConfigStore } from '../config/store.js';
-import { elapsedSince, failureSummary, type Dispatcher } from '../dispatch.js';
-import type { RoutingEngine } from '../routing/engine.js';
-import type { ClaimedEmail, EmailStore } from '../store/email-store.js';
+import type { Dispatcher } from '../dispatch.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { ClaimedEmail, DeliveryQueue } from '../store/delivery-queue.js';
+import type { Lease } from '../store/lease.js';
 
 export interface QueueOptions {
   /** waits between delivery rounds; rounds in all = delays + 1 */
@@ -32,28 +32,29 @@ export class QueueWorker {
   private ticking = false;
   private again = false;
 
+  private unsubscribe?: () => void;
+
   constructor(
-    private readonly store: EmailStore,
-    private readonly config: ConfigStore,
+    private readonly queue: DeliveryQueue,
+    private readonly changes: ChangeFeed,
     private readonly dispatcher: Dispatcher,
-    private readonly engine: RoutingEngine,
+    private readonly lease: Lease,
     private readonly log: FastifyBaseLogger,
     private readonly o: QueueOptions,
   ) {}
 
+  /** Nothing is taken over at start: work left by a dead process is claimed once its lease expires. */
   async start(): Promise<void> {
-    const requeued = await this.store.requeueInterrupted(Date.now());
-    if (requeued) this.log.warn({ requeued }, 'emails interrupted by the last shutdown are queued again');
-    this.schedule(0);
-  }
-
-  /** A new email was queued: look now rather than at the next poll. */
-  wake(): void {
+    // A newly queued email: look now rather than at the next poll.
+    this.unsubscribe = this.changes.subscribe((c) => {
+      if (c.transitioned && c.status === 'queued') this.schedule(0);
+    });
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
     clearTimeout(this.timer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.o.graceMs ?? 10_000).unref());
     await Promise.race([Promise.all(this.inFlight), grace]);
@@ -78,7 +79,8 @@ export class QueueWorker {
     try {
       const free = (this.o.concurrency ?? 8) - this.inFlight.size;
       if (free <= 0 || this.stopping) return; // a finishing delivery schedules the next look
-      const claimed = await this.store.claimDue(Date.now(), free);
+      const claimed = await this.queue.claim(this.lease.owner, this.lease.ms, free);
+      if (claimed.length) this.log.debug({ claimed: claimed.map((e) => e.id) }, 'queue claimed');
       for (const email of claimed) {
         const job: Promise<void> = this.process(email)
           .catch((err) => this.log.error({ err, log_id: email.id }, 'queue delivery failed unexpectedly'))
@@ -89,7 +91,7 @@ export class QueueWorker {
         this.inFlight.add(job);
       }
       if (claimed.length < free) {
-        const next = await this.store.nextDueAt();
+        const next = await this.queue.nextDueAt();
         const poll = this.o.pollMs ?? 1000;
         this.schedule(next === undefined ? poll : Math.min(poll, Math.max(0, next - Date.now())));
       }
@@ -106,48 +108,17 @@ export class QueueWorker {
   }
 
   private async process(email: ClaimedEmail): Promise<void> {
-    const t0 = performance.now();
-    const cfg = this.config.current();
-    if (cfg.routing.sandbox) {
-      // Sandbox turned on while it waited: nothing leaves the machine.
-      await this.store.complete(email.id, { status: 'sandbox', processingTimeMs: elapsedSince(t0), attempts: [], nextAttemptAt: null });
-      return;
-    }
-    const plan = this.dispatcher.plan(email.message, cfg);
-    const result = await this.engine.deliver(email.message, plan, { idempotencyKey: email.deliveryKey ?? undefined, signal: this.shutdown.signal });
-    const processingTimeMs = elapsedSince(t0);
-    if (result.delivered) {
-      const { provider, messageId } = result.delivered;
-      await this.store.complete(email.id, {
-        status: 'success',
-        provider: { id: provider.id, name: provider.name, type: provider.type },
-        processingTimeMs,
-        messageId,
-        attempts: result.attempts,
-        nextAttemptAt: null,
-        countRound: true,
-      });
-      return;
-    }
-    const failed = this.dispatcher.describeFailure(result);
-    const last = result.failures[result.failures.length - 1]?.provider;
-    const provider = last && { id: last.id, name: last.name, type: last.type };
-    const errorMessage = plan.length ? failureSummary(failed.errors) : 'No active email providers configured';
-    if (this.shutdown.signal.aborted) {
-      // Cut short by shutdown: not a real round; it stays queued for the next start.
-      await this.store.complete(email.id, { status: 'queued', provider, errorMessage, attempts: failed.attempts, nextAttemptAt: Date.now() });
-      return;
-    }
+    const { retryDelaysMs, random } = this.o;
     const round = email.rounds + 1;
-    const retry = (failed.transient || !plan.length) && round <= this.o.retryDelaysMs.length;
-    await this.store.complete(email.id, {
-      status: retry ? 'queued' : 'failed',
-      provider,
-      processingTimeMs,
-      errorMessage,
-      attempts: failed.attempts,
-      nextAttemptAt: retry ? Date.now() + backoffDelay(this.o.retryDelaysMs, round - 1, this.o.random) : null,
-      countRound: true,
+    await this.dispatcher.deliver(email, {
+      honourSandbox: true,
+      signal: this.shutdown.signal,
+      retry: ({ transient, noProviders, aborted }) => {
+        // Cut short by shutdown: not a real round; it stays queued for the next start (or another instance).
+        if (aborted) return { at: Date.now(), countRound: false };
+        if ((transient || noProviders) && round <= retryDelaysMs.length) return { at: Date.now() + backoffDelay(retryDelaysMs, round - 1, random), countRound: true };
+        return null;
+      },
     });
   }
 }

@@ -5,7 +5,7 @@ import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/rece
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
 import { overRecipientLimit } from '../core/recipient-limit.js';
 import { withParts } from '../smtp/parse.js';
-import type { AttemptRecord } from '../store/email-store.js';
+import type { AttemptRecord } from '../core/email-log.js';
 
 export interface AttemptObserver {
   /** called after every attempt (circuit breaker, metrics) */

@@ -23,3 +23,9 @@ export function toFtsQuery(q: string): string | undefined {
   if (!terms.length) return undefined;
   return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' ');
 }
+
+/**
+ * A search walks at most this many of the newest matching records: the page and `total` both come from
+ * them, so a term found in every record costs the same as a rare one. `total` is therefore capped here.
+ */
+export const SEARCH_SCAN_CAP = 1_000;

@@ -41,8 +41,9 @@ test('no config.json and no env: no providers and sandbox on, so the first send 
   assert.equal(first.json.status, 'sandbox');
   assert.equal((await api(s.url, 'POST', '/api/config/routing', { sandbox: false })).status, 200);
   const h = await api(s.url, 'GET', '/api/health');
-  assert.deepEqual(Object.keys(h.json).sort(), ['config_error', 'db_connected', 'status', 'timestamp', 'version']);
-  assert.deepEqual([h.json.status, h.json.db_connected, h.json.config_error], ['ok', true, null]);
+  assert.deepEqual(Object.keys(h.json).sort(), ['config_error', 'database', 'db_connected', 'instance', 'status', 'timestamp', 'version']);
+  assert.deepEqual([h.json.status, h.json.db_connected, h.json.config_error, h.json.database], ['ok', true, null, 'sqlite']);
+  assert.match(h.json.instance, /^[\w.:-]+$/);
   assert.equal((await send(s, EMAIL)).status, 503);
 });
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/store/sqlite.js';
-import { IdempotencyStore } from '../../src/store/idempotency-store.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { storesOver } from '../../src/store/sqlite/open.js';
 import { requestHash, withIdempotency } from '../../src/http/idempotency.js';
 
 test('a failing attachLog is reported and does not fail the request or end the process', async (t) => {
@@ -17,7 +17,8 @@ test('a failing attachLog is reported and does not fail the request or end the p
     rmSync(dir, { recursive: true, force: true });
   });
   db.exec("CREATE TRIGGER refuse_link BEFORE UPDATE OF log_id ON idempotency BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
-  const store = new IdempotencyStore(db);
+  const store = storesOver(db).idempotency;
+  const lease = { owner: 'test', ms: 30_000 };
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
@@ -26,6 +27,7 @@ test('a failing attachLog is reported and does not fail the request or end the p
   const reported: unknown[] = [];
   const answer = await withIdempotency(
     store,
+    lease,
     'k-1',
     { a: 1 },
     async (onStored) => {
@@ -41,5 +43,5 @@ test('a failing attachLog is reported and does not fail the request or end the p
   assert.match(String((reported[0] as Error).message), /disk on fire/);
   assert.deepEqual(unhandled, []);
   // The answer itself was kept: the same key and body replay it.
-  assert.deepEqual(await store.begin('k-1', requestHash({ a: 1 })), { kind: 'replay', status: 200, body: '{"status":"success"}' });
+  assert.deepEqual(await store.begin('k-1', requestHash({ a: 1 }), lease), { kind: 'replay', status: 200, body: '{"status":"success"}' });
 });

@@ -8,7 +8,8 @@ import { startHttpFake, type HttpFake } from '../fakes/http-fake.js';
 
 const EMAIL = { from: 'Sender <sender@example.com>', to: ['rcpt@example.org'], subject: 'Queued', body_text: 'hello' };
 const ASYNC = { prefer: 'respond-async' };
-const FAST_RETRIES = { QUEUE_RETRY_DELAYS_MS: '50,50,50,50', SMTP_LISTEN_PORT: 'off' };
+// A short lease: after a SIGKILL the restarted server takes over the dead one's in-flight email within a second.
+const FAST_RETRIES = { QUEUE_RETRY_DELAYS_MS: '50,50,50,50', SMTP_LISTEN_PORT: 'off', QUEUE_LEASE_MS: '1000' };
 
 const config = (fake: HttpFake, extra: Record<string, unknown> = {}) => ({
   providers: [{ id: 'rs', name: 'Resend', type: 'resend', enabled: true, weight: 100, api_key: 're_queue_test_key_123456', base_url: fake.url, ...extra }],

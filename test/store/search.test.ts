@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { openDatabase } from '../../src/store/sqlite.js';
-import { EmailStore, SEARCH_SCAN_CAP } from '../../src/store/email-store.js';
-import { IdempotencyStore } from '../../src/store/idempotency-store.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { storesOver } from '../../src/store/sqlite/open.js';
 import { Retention } from '../../src/store/retention.js';
-import { migrations } from '../../src/store/migrations.js';
-import { toFtsQuery } from '../../src/store/search.js';
+import { migrations } from '../../src/store/sqlite/migrations.js';
+import { SEARCH_SCAN_CAP, toFtsQuery } from '../../src/store/search.js';
 import { createMessage } from '../../src/core/message.js';
 
 const msg = (subject: string, to = 'b@example.org') => createMessage({ from: 'a@example.com', to: [to], subject, body_text: 't' });
@@ -35,7 +34,7 @@ test('toFtsQuery: every term quoted, quotes doubled, no prefix query, punctuatio
 
 test('the store indexes subject and addresses as it records; search is by word, any order, case-insensitive', async (t) => {
   const db = openDatabase(tempDb(t));
-  const store = new EmailStore(db);
+  const store = storesOver(db).log;
   const a = await store.record({ source: 'api', status: 'sandbox', message: msg('Your order #12 has shipped', 'Zoë <zoe@shop.example>') });
   const b = await store.record({ source: 'smtp', status: 'sandbox', message: msg('Weekly digest') });
   const ids = async (q: string, extra: object = {}) => (await store.list({ limit: 10, offset: 0, q, ...extra })).logs.map((l) => l.id);
@@ -52,7 +51,7 @@ test('the store indexes subject and addresses as it records; search is by word, 
 
 test(`a search reads at most the newest ${SEARCH_SCAN_CAP} matches: total is capped there`, async (t) => {
   const db = openDatabase(tempDb(t));
-  const store = new EmailStore(db);
+  const store = storesOver(db).log;
   await Promise.all(Array.from({ length: SEARCH_SCAN_CAP + 50 }, (_, i) => store.record({ source: 'api', status: 'sandbox', message: msg(`common ${i}`) })));
   const r = await store.list({ limit: 5, offset: 0, q: 'common' });
   assert.equal(r.total, SEARCH_SCAN_CAP);
@@ -72,7 +71,7 @@ test('migration 3 indexes the rows stored before it', async (t) => {
   old.close();
   const db = openDatabase(path);
   assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
-  const store = new EmailStore(db);
+  const store = storesOver(db).log;
   assert.deepEqual((await store.list({ limit: 10, offset: 0, q: 'before index' })).logs.map((l) => l.subject), ['From before the index']);
   assert.equal((await store.list({ limit: 10, offset: 0, q: 'legacy' })).total, 1);
   db.close();
@@ -80,9 +79,9 @@ test('migration 3 indexes the rows stored before it', async (t) => {
 
 test('retention removes the index rows with their emails: no search names a deleted record', async (t) => {
   const db = openDatabase(tempDb(t));
-  const store = new EmailStore(db);
+  const store = storesOver(db).log;
   for (let i = 0; i < 30; i++) await store.record({ source: 'api', status: 'sandbox', message: msg(`kept or pruned ${i}`) });
-  const retention = new Retention(db, new IdempotencyStore(db), pino({ level: 'silent' }), { maxRows: 10, batch: 7 });
+  const retention = new Retention(storesOver(db), pino({ level: 'silent' }), { maxRows: 10, batch: 7 });
   assert.equal(await retention.pruneOnce(), 20);
   const r = await store.list({ limit: 100, offset: 0, q: 'pruned' });
   assert.equal(r.total, 10);

@@ -11,7 +11,7 @@ import { idempotencyKeyOf, withIdempotency } from '../../http/idempotency.js';
 import type { HttpAnswer } from '../../http/send-response.js';
 import { MAX_BATCH } from '../../http/routes/send-batch.js';
 import { failureSummary } from '../../dispatch.js';
-import type { LogDetail } from '../../store/email-store.js';
+import type { LogDetail } from '../../core/email-log.js';
 import { callerOf, dropinConfig, DropinFailure, INTERNAL_MESSAGE, invalid, registerDropin, schemaProblems, type Dialect, type DropinDeps, type Failure, type Problem } from '../edge.js';
 import { fromResend, ResendEmail } from './translate.js';
 
@@ -120,7 +120,7 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
       const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       const send = async (onStored?: (logId: number) => void) =>
         toResendAnswer(await deps.dispatcher.submit(createMessage(t.input), { source: 'resend', apiKey: callerOf(req), sendAt: t.sendAt, idempotencyKey, onStored }));
-      const answer = idempotencyKey ? await withIdempotency(deps.idempotency, idempotencyKey, req.body, send) : await send();
+      const answer = idempotencyKey ? await withIdempotency(deps.idempotency, deps.lease, idempotencyKey, req.body, send) : await send();
       return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
     });
 
@@ -149,13 +149,13 @@ export function resendRoutes(app: FastifyInstance, deps: DropinDeps): void {
           if (results === 'unavailable') return toResendAnswer({ kind: 'unavailable' });
           return { status: 200, body: JSON.stringify({ data: results.map((r) => ({ id: String((r as { logId: number }).logId) })) }) };
         };
-        const answer = idempotencyKey ? await withIdempotency(deps.idempotency, idempotencyKey, req.body, send) : await send();
+        const answer = idempotencyKey ? await withIdempotency(deps.idempotency, deps.lease, idempotencyKey, req.body, send) : await send();
         return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
       },
     );
 
     scope.get<{ Params: { id: string } }>('/emails/:id', { config: dropinConfig('read'), schema: { tags: ['drop-in: resend'], summary: 'Resend: retrieve an email', params: IdParams } }, async (req) => {
-      const detail = await deps.store.get(logIdOf(req.params.id));
+      const detail = await deps.log.get(logIdOf(req.params.id));
       if (!detail) throw new DropinFailure({ kind: 'not_found', msg: 'Email not found' });
       return toResendEmail(detail);
     });

@@ -2,7 +2,8 @@
 // with fetch (so the bearer header can be sent); tokens never go in URLs.
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { EmailStore, LogSummary } from '../../store/email-store.js';
+import type { LogSummary } from '../../core/email-log.js';
+import type { ChangeFeed, LogChange } from '../../store/change-feed.js';
 import { ErrorBody } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -10,9 +11,19 @@ const HEARTBEAT_MS = 15_000;
 const MAX_BACKLOG_BYTES = 1 << 20;
 
 /** `maxClients`: streams open at once; one more is answered 503 (EVENTS_MAX_CLIENTS). */
-export function eventRoutes(app: FastifyInstance, store: EmailStore, maxClients = 100): void {
+export function eventRoutes(app: FastifyInstance, changes: ChangeFeed, maxClients = 100): void {
   const clients = new Set<ServerResponse>();
+  let unsubscribe: (() => void) | undefined;
+  // Frames go out in the order changes were made, even when a backend reads summaries asynchronously.
+  let inOrder: Promise<void> = Promise.resolve();
 
+  const onChange = (change: LogChange) => {
+    const summary = change.summary(); // asked now: the record as of this change
+    inOrder = inOrder.then(async () => {
+      const s = await summary.catch(() => undefined);
+      if (s) broadcast(s);
+    });
+  };
   const broadcast = (summary: LogSummary) => {
     const frame = `event: log\nid: ${summary.id}\ndata: ${JSON.stringify(summary)}\n\n`;
     for (const res of clients) {
@@ -59,11 +70,11 @@ export function eventRoutes(app: FastifyInstance, store: EmailStore, maxClients 
         'x-accel-buffering': 'no',
       });
       res.write(': connected\nretry: 2000\n\n');
-      if (clients.size === 0) store.on('log', broadcast);
+      if (clients.size === 0) unsubscribe = changes.subscribe(onChange);
       clients.add(res);
       req.raw.on('close', () => {
         clients.delete(res);
-        if (clients.size === 0) store.off('log', broadcast);
+        if (clients.size === 0) unsubscribe?.();
       });
     },
   );

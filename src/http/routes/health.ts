@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ConfigStore } from '../../config/store.js';
-import type { EmailStore } from '../../store/email-store.js';
+import type { Stores } from '../../store/stores.js';
 import { VERSION } from '../../version.js';
 
 const Health = Type.Object({
@@ -11,16 +11,22 @@ const Health = Type.Object({
   db_connected: Type.Boolean(),
   config_error: Type.Union([Type.String(), Type.Null()]),
   timestamp: Type.String({ format: 'date-time' }),
+  database: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+  /** which instance answered (INSTANCE_ID or generated per process) */
+  instance: Type.String(),
 });
 
-export function healthRoutes(app: FastifyInstance, config: ConfigStore, store: EmailStore): void {
-  app.get('/api/health', { config: { scope: 'public' }, schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, () => {
-    let db = false;
-    try {
-      db = store.db.open && store.db.prepare('SELECT 1').pluck().get() === 1;
-    } catch {
-      db = false;
-    }
-    return { status: db ? 'ok' : 'degraded', version: VERSION, db_connected: db, config_error: config.configError(), timestamp: new Date().toISOString() };
+export function healthRoutes(app: FastifyInstance, config: ConfigStore, stores: Pick<Stores, 'ping' | 'backend'>, instance: string): void {
+  app.get('/api/health', { config: { scope: 'public' }, schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, async () => {
+    const db = await stores.ping();
+    return {
+      status: db ? 'ok' : 'degraded',
+      version: VERSION,
+      db_connected: db,
+      config_error: config.configError(),
+      timestamp: new Date().toISOString(),
+      database: stores.backend,
+      instance,
+    };
   });
 }

@@ -1,7 +1,8 @@
 // The read side of the send log: list, detail, raw source, stats, and release of captured mail.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { SOURCES, type EmailStore } from '../../store/email-store.js';
+import type { SendLog } from '../../store/send-log.js';
+import { SOURCES } from '../../core/email-log.js';
 import { MAX_QUERY_LENGTH } from '../../store/search.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { toRfc822 } from '../../core/rfc822.js';
@@ -71,7 +72,7 @@ const StatsSchema = Type.Object({
 
 const notFound = () => new NotFoundError('Log entry not found');
 
-export function logRoutes(app: FastifyInstance, store: EmailStore, dispatcher: Dispatcher): void {
+export function logRoutes(app: FastifyInstance, store: SendLog, dispatcher: Dispatcher): void {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/logs',
     {

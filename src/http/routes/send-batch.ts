@@ -6,7 +6,8 @@ import { principalName } from '../../auth/credentials.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { submitBatch } from '../../dispatch-batch.js';
 import type { FieldError } from '../../config/types.js';
-import type { IdempotencyStore } from '../../store/idempotency-store.js';
+import type { IdempotencyKeys } from '../../store/idempotency-keys.js';
+import type { Lease } from '../../store/lease.js';
 import { ErrorBody, SendBody, ValidationErrorBody } from '../schemas.js';
 import { problemsOf, RequestValidationError } from '../validation.js';
 import { NO_PROVIDERS, toBatchResult, type HttpAnswer } from '../send-response.js';
@@ -26,7 +27,7 @@ function batchRuleProblems(body: Partial<BatchInput> | undefined): FieldError[] 
   return emails.flatMap((e, i) => checkSendInput(e).map((p) => ({ ...p, loc: ['body', 'emails', i, ...p.loc.slice(1)] })));
 }
 
-export function sendBatchRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyStore): void {
+export function sendBatchRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyKeys, lease: Lease): void {
   app.post<{ Body: BatchInput }>(
     '/api/send/batch',
     {
@@ -54,7 +55,7 @@ export function sendBatchRoutes(app: FastifyInstance, dispatcher: Dispatcher, id
         if (results === 'unavailable') return { status: 503, body: JSON.stringify({ detail: { message: NO_PROVIDERS } }) };
         return { status: deferred ? 202 : 200, body: JSON.stringify({ results: results.map(toBatchResult) }) };
       };
-      const answer = idempotencyKey ? await withIdempotency(idempotency, idempotencyKey, req.body, send) : await send();
+      const answer = idempotencyKey ? await withIdempotency(idempotency, lease, idempotencyKey, req.body, send, (err) => req.log.error({ err }, 'idempotency key could not be linked to its email')) : await send();
       return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
     },
   );

@@ -9,7 +9,8 @@ import { AttemptSchema, ErrorBody, ProviderRefSchema, SendBody, ValidationErrorB
 import { compileBodySchema, problemsOf, RequestValidationError, toFieldErrors } from '../validation.js';
 import { toHttpAnswer, type HttpAnswer } from '../send-response.js';
 import { idempotencyKeyOf, withIdempotency } from '../idempotency.js';
-import type { IdempotencyStore } from '../../store/idempotency-store.js';
+import type { IdempotencyKeys } from '../../store/idempotency-keys.js';
+import type { Lease } from '../../store/lease.js';
 import { principalName } from '../../auth/credentials.js';
 
 /** Headers a caller may not set through `headers`: the message's own fields and MIME structure. */
@@ -93,7 +94,7 @@ export const sendSchema = {
   },
 };
 
-export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyStore): void {
+export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempotency: IdempotencyKeys, lease: Lease): void {
   app.post<{ Body: SendInput }>('/api/send', { config: { scope: 'send' }, schema: sendSchema, attachValidation: true }, async (req, reply) => {
     const failed = req.validationError;
     const problems = [...(failed ? problemsOf(failed) : []), ...checkSendInput(req.body)];
@@ -104,7 +105,7 @@ export function sendRoutes(app: FastifyInstance, dispatcher: Dispatcher, idempot
     const send = async (onStored?: (logId: number) => void): Promise<HttpAnswer> =>
       toHttpAnswer(await dispatcher.submit(createMessage(req.body), { source: 'api', apiKey: principalName(req.principal), async, sendAt, idempotencyKey, onStored }));
     const onAttachError = (err: unknown) => req.log.error({ err }, 'idempotency key could not be linked to its email');
-    const answer = idempotencyKey ? await withIdempotency(idempotency, idempotencyKey, req.body, send, onAttachError) : await send();
+    const answer = idempotencyKey ? await withIdempotency(idempotency, lease, idempotencyKey, req.body, send, onAttachError) : await send();
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
 }

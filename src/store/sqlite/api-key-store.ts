@@ -1,6 +1,6 @@
 // ApiKeyStore on SQLite: the `api_keys` table of migration 3, looked up by its unique hash index.
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../sqlite.js';
+import type { Db } from './database.js';
 import type { ApiKey, ApiKeyStore, NewApiKey } from '../api-keys.js';
 
 const COLUMNS = 'id, name, scope, prefix, created_at, last_used_at';

@@ -96,7 +96,18 @@ export const migrations: readonly string[] = [
   CREATE VIRTUAL TABLE emails_fts USING fts5(subject, addresses, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
   ${INDEX_EXISTING_EMAILS};
   `,
-  // 5: scheduled sends (`send_at`): they wait as `scheduled` and the queue claims them when due.
+  // 5: leases: who works on an email / holds an in-flight idempotency key, and until when (epoch ms). A `sending`
+  // email or unanswered key without a lease (written before leases existed) counts as orphaned.
+  `
+  ALTER TABLE emails ADD COLUMN lease_owner TEXT;
+  ALTER TABLE emails ADD COLUMN lease_until INTEGER;
+  CREATE INDEX emails_lease ON emails(lease_until) WHERE status = 'sending';
+  ALTER TABLE idempotency ADD COLUMN lease_owner TEXT;
+  ALTER TABLE idempotency ADD COLUMN lease_until INTEGER;
+  `,
+  // 6: reserved for the event-webhooks work (branch h12-events), which lands its migration here.
+  '',
+  // 7: scheduled sends (`send_at`): they wait as `scheduled` and the queue claims them when due.
   `
   ALTER TABLE emails ADD COLUMN send_at TEXT;
   DROP INDEX emails_due;

@@ -1,6 +1,6 @@
 // Group commit: writes that arrive in the same event-loop turn share one transaction, so a burst of
 // concurrent sends costs one WAL commit instead of one each. Every caller still waits for the commit.
-import type { Db } from './sqlite.js';
+import type { Db } from './database.js';
 
 interface Pending {
   readonly work: () => unknown;
@@ -25,20 +25,27 @@ export class GroupCommit {
     });
   }
 
+  /** Resolves once every write handed in so far has committed (for close). */
+  async idle(): Promise<void> {
+    if (this.scheduled) await this.run(() => undefined);
+  }
+
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
     this.scheduled = false;
     const results: unknown[] = [];
     try {
+      // IMMEDIATE: take the write lock up front, so another connection on the file waits (busy_timeout)
+      // instead of failing the upgrade from a read.
       this.db.transaction(() => {
         for (const p of batch) results.push(p.work());
-      })();
+      }).immediate();
     } catch {
       // One failing write rolled the batch back: run each alone so only the faulty one fails.
       for (const p of batch) {
         try {
-          p.resolve(this.db.transaction(p.work)());
+          p.resolve(this.db.transaction(p.work).immediate());
         } catch (err) {
           p.reject(err);
         }

@@ -1,0 +1,186 @@
+// SendLog on SQLite: writes share group commits; reads are single statements; counters kept by triggers.
+import type { Statement } from 'better-sqlite3';
+import { formatAddress, type Message } from '../../core/message.js';
+import type { LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
+import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
+import { statementCache, type Db } from './database.js';
+import type { GroupCommit } from './group-commit.js';
+import type { Announcer } from './announcer.js';
+import { partsOf } from '../../smtp/parse.js';
+import { SEARCH_SCAN_CAP, toFtsQuery } from '../search.js';
+import { deserializeMessage, serializeMessage, SUMMARY_COLUMNS, toDetail, toSummary, type AttemptRow, type SummaryRow } from './log-rows.js';
+
+export class SqliteSendLog implements SendLog {
+  private readonly prepared: (sql: string) => Statement;
+  private readonly insertEmail: Statement;
+  private readonly insertSearch: Statement;
+  private readonly insertAttempt: Statement;
+  private readonly applyTransition: Statement;
+
+  constructor(
+    db: Db,
+    private readonly writes: GroupCommit,
+    private readonly changes: Announcer,
+  ) {
+    this.prepared = statementCache(db);
+    this.insertEmail = db.prepare(`INSERT INTO emails
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, send_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertSearch = db.prepare('INSERT INTO emails_fts(rowid, subject, addresses) VALUES (?, ?, ?)');
+    this.insertAttempt = db.prepare(`INSERT INTO attempts
+      (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // The guards make it a compare-and-set: it applies only while the status and lease holder are as expected.
+    this.applyTransition = db.prepare(`UPDATE emails SET status = @to, provider_id = coalesce(@provider_id, provider_id),
+      provider_name = coalesce(@provider_name, provider_name), provider_type = coalesce(@provider_type, provider_type),
+      processing_time_ms = coalesce(@time, processing_time_ms), message_id = coalesce(@message_id, message_id), error_message = @error,
+      attempt_count = attempt_count + @attempts, next_attempt_at = @next, delivery_rounds = delivery_rounds + @round,
+      lease_owner = @lease_owner, lease_until = @lease_until, delivery_key = coalesce(@delivery_key, delivery_key)
+      WHERE id = @id AND (@from IS NULL OR status IN (SELECT value FROM json_each(@from))) AND (@holder IS NULL OR lease_owner = @holder)`);
+  }
+
+  async record(e: NewEmail): Promise<number> {
+    const m = e.message;
+    const leased = e.status === 'sending' && e.lease;
+    const row = [
+      new Date().toISOString(),
+      e.source,
+      e.status,
+      formatAddress(m.from),
+      JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
+      m.subject,
+      e.processingTimeMs ?? null,
+      serializeMessage(m),
+      m.raw ?? null,
+      e.idempotencyKey ?? null,
+      e.nextAttemptAt ?? null,
+      e.deliveryKey ?? null,
+      leased ? e.lease!.owner : null,
+      leased ? Date.now() + e.lease!.ms : null,
+      e.apiKey ?? null,
+      e.sendAt?.toISOString() ?? null,
+    ];
+    // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
+    const addresses = `${row[3]} ${row[4]}`;
+    const id = await this.writes.run(() => {
+      const id = Number(this.insertEmail.run(...row).lastInsertRowid);
+      this.insertSearch.run(id, m.subject, addresses);
+      return id;
+    });
+    this.changes.announce(id, e.status, null, true);
+    return id;
+  }
+
+  async transition(id: number, t: Transition): Promise<boolean> {
+    const attempts = t.attempts ?? [];
+    const leased = t.to === 'sending' && t.lease;
+    const params = {
+      id,
+      to: t.to,
+      from: t.from ? JSON.stringify(t.from) : null,
+      holder: t.holder ?? null,
+      provider_id: t.provider?.id ?? null,
+      provider_name: t.provider?.name ?? null,
+      provider_type: t.provider?.type ?? null,
+      time: t.processingTimeMs ?? null,
+      message_id: t.messageId ?? null,
+      error: t.errorMessage ?? null,
+      attempts: attempts.length,
+      next: t.nextAttemptAt ?? null,
+      round: t.countRound ? 1 : 0,
+      lease_owner: leased ? t.lease!.owner : null,
+      lease_until: leased ? Date.now() + t.lease!.ms : null,
+      delivery_key: t.deliveryKey ?? null,
+    };
+    const applied = await this.writes.run(() => {
+      if (this.applyTransition.run(params).changes !== 1) return false;
+      for (const a of attempts) {
+        this.insertAttempt.run(id, a.provider_id, a.provider_name, a.provider_type, a.started_at, a.duration_ms, a.ok ? 1 : 0, a.error, a.error_class);
+      }
+      return true;
+    });
+    if (applied) this.changes.announce(id, t.to, t.provider?.name ?? null, true);
+    return applied;
+  }
+
+  async summary(id: number): Promise<LogSummary | undefined> {
+    return this.changes.readSummary(id);
+  }
+
+  async get(id: number): Promise<LogDetail | undefined> {
+    const row = this.prepared(`SELECT ${SUMMARY_COLUMNS}, message, raw FROM emails WHERE id = ?`).get(id) as
+      | (SummaryRow & { message: string; raw: Buffer | null })
+      | undefined;
+    if (!row) return undefined;
+    const stored = JSON.parse(row.message) as Message;
+    const m = row.raw ? { ...stored, ...(await partsOf(row.raw, false)) } : stored;
+    const attempts = this.prepared(`SELECT provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class
+      FROM attempts WHERE email_id = ? ORDER BY id`).all(id) as AttemptRow[];
+    return toDetail(row, m, attempts);
+  }
+
+  async message(id: number): Promise<StoredMessage | undefined> {
+    const row = this.prepared('SELECT message, raw, status, source, delivery_key FROM emails WHERE id = ?').get(id) as
+      | { message: string; raw: Buffer | null; status: StoredMessage['status']; source: StoredMessage['source']; delivery_key: string | null }
+      | undefined;
+    return row && { message: deserializeMessage(row.message, row.raw), status: row.status, source: row.source, deliveryKey: row.delivery_key };
+  }
+
+  async list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.q !== undefined && f.q !== '') {
+      const match = toFtsQuery(f.q);
+      if (match === undefined) return { logs: [], total: 0 };
+      // The newest SEARCH_SCAN_CAP matches, straight from the index in rowid order: bounded whatever the text.
+      where.push(`id IN (SELECT rowid FROM emails_fts WHERE emails_fts MATCH ? ORDER BY rowid DESC LIMIT ${SEARCH_SCAN_CAP})`);
+      args.push(match);
+    }
+    if (f.status) where.push('status = ?'), args.push(f.status);
+    if (f.provider) where.push('provider_id = ?'), args.push(f.provider);
+    if (f.source) where.push('source = ?'), args.push(f.source);
+    if (f.apiKey) where.push('api_key = ?'), args.push(f.apiKey);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
+      ...args,
+      f.limit,
+      f.offset,
+    ) as SummaryRow[];
+    return { logs: rows.map(toSummary), total: this.count(f, clause, args) };
+  }
+
+  /** Counters answer the unfiltered and status-only totals without a scan; a search counts within its cap. */
+  private count(f: LogFilter, clause: string, args: unknown[]): number {
+    if (!f.provider && !f.source && !f.q && !f.apiKey) return this.counter(f.status ? `status:${f.status}` : 'total');
+    return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
+  }
+
+  counter(key: string): number {
+    const row = this.prepared('SELECT value FROM counters WHERE key = ?').get(key) as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  async stats(): Promise<Stats> {
+    const rows = this.prepared('SELECT key, value FROM counters').all() as { key: string; value: number }[];
+    const c = new Map(rows.map((r) => [r.key, r.value]));
+    const byProvider: Stats['by_provider'] = {};
+    for (const [key, value] of c) {
+      const m = /^(sent|failed):(.*)$/s.exec(key);
+      if (!m || value === 0) continue;
+      byProvider[m[2]] ??= { sent: 0, failed: 0 };
+      byProvider[m[2]][m[1] as 'sent' | 'failed'] = value;
+    }
+    const n = c.get('time_n') ?? 0;
+    return {
+      total: c.get('total') ?? 0,
+      total_sent: c.get('status:success') ?? 0,
+      total_failed: c.get('status:failed') ?? 0,
+      total_sandbox: c.get('status:sandbox') ?? 0,
+      total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
+      total_scheduled: c.get('status:scheduled') ?? 0,
+      avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
+      by_provider: byProvider,
+    };
+  }
+
+}

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/server.js';
 
-const ALL = ['sandbox', 'relay', 'footprint', 'million', 'durability', 'smtp'];
+const ALL = ['sandbox', 'relay', 'footprint', 'million', 'durability', 'smtp', 'postgres'];
 const ANALYSIS = ['sqlite-insert', 'what-if'];
 const args = process.argv.slice(2);
 const build = !args.includes('--no-build');

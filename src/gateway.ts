@@ -73,7 +73,7 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
     requestTimeoutMs: settings.requestTimeoutMs,
     headersTimeoutMs: settings.headersTimeoutMs,
     webRoot,
-    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics), (a) => eventRoutes(a, stores.changes, settings.eventsMaxClients)],
+    plugins: [(a) => observabilityRoutes(a, config, breaker, metrics, settings.instanceId), (a) => eventRoutes(a, stores.changes, settings.eventsMaxClients)],
   });
   return { app, dispatcher, credentials, services: [queue, retention] };
 }

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { readSettings, SettingsError, type Settings } from './settings.js';
-import { ConfigStore } from './config/store.js';
+import type { ConfigStore } from './config/store.js';
+import { openConfig } from './config/open-config.js';
+import { ConfigImportError } from './config/shared-store.js';
 import { defaultConfig } from './config/defaults.js';
 import { openStore } from './store/open-store.js';
 import type { Stores } from './store/stores.js';
@@ -30,17 +32,19 @@ export async function start(settings: Settings) {
     redact: { paths: ['req.headers.authorization', '*.api_key', '*.password', '*.secret_access_key', '*.gmail_app_password', '*.smtp_password'], censor: '[redacted]' },
   });
 
-  let config: ConfigStore;
-  try {
-    config = new ConfigStore(settings.configPath, () => defaultConfig(process.env), (message) => logger.error({ config_error: message }, 'config.json rejected; the last good config stays in force'));
-  } catch (err) {
-    die(describeOpenError('config', settings.configPath, err));
-  }
   let stores: Stores;
   try {
     stores = await openStore(settings);
   } catch (err) {
     die(settings.databaseUrl ? `cannot use the database at DATABASE_URL: ${(err as Error).message}` : describeOpenError('database', settings.databasePath, err));
+  }
+
+  // In PostgreSQL mode the config lives in the database (CONFIG_PATH only imported once), so the store opens first.
+  let config: ConfigStore;
+  try {
+    config = await openConfig(settings.configPath, stores, () => defaultConfig(process.env), (message) => logger.error({ config_error: message }, 'config.json rejected; the last good config stays in force'));
+  } catch (err) {
+    die(err instanceof ConfigImportError ? err.message : describeOpenError('config', settings.configPath, err));
   }
 
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');

@@ -52,7 +52,26 @@ function firstOutsideStrings(text: string, ch: string): number {
   return -1;
 }
 
-export class ConfigStore {
+/**
+ * The config in force, as the rest of the gateway sees it: the file (FileConfigStore, the default) or, in
+ * PostgreSQL mode, the database shared by every instance (SharedConfigStore in shared-store.ts).
+ */
+export interface ConfigStore {
+  /** where the config lives, for messages */
+  readonly path: string;
+  current(): AppConfig;
+  configError(): string | null;
+  update(change: (current: AppConfig) => AppConfig, options?: UpdateOptions): Promise<AppConfig>;
+}
+
+export interface UpdateOptions {
+  /** PUT /api/config: the only change allowed while the file on disk is broken */
+  readonly replace?: boolean;
+  /** sees the validated result and may refuse it (rules for writes only, e.g. secret binding) */
+  readonly check?: (next: AppConfig, current: AppConfig) => FieldError[];
+}
+
+export class FileConfigStore implements ConfigStore {
   private config: AppConfig;
   private signature?: FileSignature;
   private error: string | null = null;
@@ -106,7 +125,7 @@ export class ConfigStore {
    */
   update(
     change: (current: AppConfig) => AppConfig,
-    { replace = false, check }: { replace?: boolean; check?: (next: AppConfig, current: AppConfig) => FieldError[] } = {},
+    { replace = false, check }: UpdateOptions = {},
   ): Promise<AppConfig> {
     const run = this.queue.then(() => {
       const base = this.current();
@@ -196,3 +215,6 @@ function syncDirectory(dir: string): void {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/** `new ConfigStore(path, …)` opens the file, as it always has. */
+export const ConfigStore = FileConfigStore;

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigConflictError, ConfigValidationError } from '../config/store.js';
 import { RequestValidationError, toFieldErrors } from './validation.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { discardRest, TOO_LARGE } from './too-large.js';
 
 export class HttpError extends Error {
@@ -88,6 +89,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.code(422).send({ detail: [{ loc: ['body'], msg: `JSON decode error: ${error.message}`, type: 'json_invalid' }] });
+    }
+    if (isStoreUnavailable(error)) {
+      req.log.warn({ err: { code: (error as { code?: string }).code } }, 'database unavailable');
+      return reply.code(503).header('retry-after', '1').send({ detail: { message: 'Database unavailable; nothing was stored. Retry shortly.' } });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.code(status).send({ detail: { message: error.message } });

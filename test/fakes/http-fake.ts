@@ -17,6 +17,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** never answer (the client must time out) */
   hang?: boolean;
+  /** answer after this long (work in flight when a gateway is killed) */
+  delayMs?: number;
 }
 
 export type Responder = (req: RecordedRequest) => FakeReply;
@@ -48,8 +50,12 @@ export async function startHttpFake(responder: Responder = () => ({ status: 200,
       const reply = answer(recorded);
       if (reply.hang) return;
       const isText = typeof reply.body === 'string';
-      res.writeHead(reply.status, { 'content-type': isText ? 'text/plain' : 'application/json', ...reply.headers });
-      res.end(reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body));
+      const answerNow = () => {
+        res.writeHead(reply.status, { 'content-type': isText ? 'text/plain' : 'application/json', ...reply.headers });
+        res.end(reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body));
+      };
+      if (reply.delayMs) setTimeout(answerNow, reply.delayMs);
+      else answerNow();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
 import type { StoreSettings, Stores } from '../../src/store/stores.js';
+import { createTestDatabase, postgresUnavailable } from '../support/postgres.js';
 
 export interface FreshDatabase {
   readonly settings: StoreSettings;
@@ -29,7 +30,17 @@ export const sqliteBackend: BackendUnderTest = {
   },
 };
 
-export const backends: BackendUnderTest[] = [sqliteBackend];
+/** A database of its own on the PostgreSQL server (test/support/postgres.ts), dropped afterwards. */
+export const postgresBackend: BackendUnderTest = {
+  name: 'postgres',
+  unavailable: async () => (await postgresUnavailable()) ?? undefined,
+  async create() {
+    const db = await createTestDatabase();
+    return { settings: { databasePath: '', databaseUrl: db.url }, drop: () => db.drop() };
+  },
+};
+
+export const backends: BackendUnderTest[] = [sqliteBackend, postgresBackend];
 
 export interface StoreContext {
   readonly settings: StoreSettings;

@@ -17,8 +17,10 @@ const Health = Type.Object({
 });
 
 export function healthRoutes(app: FastifyInstance, config: ConfigStore, stores: Pick<Stores, 'ping' | 'backend'>, instance: string): void {
-  app.get('/api/health', { config: { scope: 'public' }, schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health } } }, async () => {
+  app.get('/api/health', { config: { scope: 'public' }, schema: { tags: ['health'], summary: 'Liveness, database and config state', response: { 200: Health, 503: Health } } }, async (_req, reply) => {
     const db = await stores.ping();
+    // SPEC 11: without its database an instance answers 503, so a load balancer's health check takes it out.
+    if (!db) reply.code(503);
     return {
       status: db ? 'ok' : 'degraded',
       version: VERSION,

@@ -19,13 +19,15 @@ const HealthList = Type.Object({
       last_failure_at: Nullable(Type.String({ format: 'date-time' })),
     }),
   ),
+  /** the circuit breaker is per instance (SPEC 11): which one answered */
+  instance: Type.String(),
 });
 
-export function observabilityRoutes(app: FastifyInstance, config: ConfigStore, breaker: CircuitBreaker, metrics: Metrics): void {
+export function observabilityRoutes(app: FastifyInstance, config: ConfigStore, breaker: CircuitBreaker, metrics: Metrics, instance: string): void {
   app.get(
     '/api/providers/health',
     { config: { scope: 'read' }, schema: { tags: ['health'], summary: 'Circuit breaker state, failures and last error per provider', response: { 200: HealthList } } },
-    () => ({ providers: breaker.health(config.current().providers) }),
+    () => ({ providers: breaker.health(config.current().providers), instance }),
   );
 
   app.get(

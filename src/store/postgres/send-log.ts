@@ -1,0 +1,168 @@
+// SendLog on PostgreSQL: every write is one statement (data-modifying CTEs keep an outcome and its attempts
+// atomic) on the pool's autocommit, so each resolves only after its commit is durable.
+import { formatAddress } from '../../core/message.js';
+import type { EmailStatus, LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
+import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
+import { deserializeMessage, serializeMessage, toDetail, toSummary, type AttemptRow, type SummaryRow } from '../sqlite/log-rows.js';
+import type { Sql } from './connect.js';
+import type { Changes } from './changes.js';
+import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS } from './rows.js';
+
+export class PgSendLog implements SendLog {
+  constructor(
+    private readonly sql: Sql,
+    private readonly changes: Changes,
+  ) {}
+
+  async record(e: NewEmail): Promise<number> {
+    const m = e.message;
+    const leased = e.status === 'sending' && e.lease;
+    const [row] = await this.sql.unsafe<SummaryRow[]>(
+      `INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw,
+        idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, send_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${SUMMARY_COLUMNS}`,
+      [
+        new Date().toISOString(),
+        e.source,
+        e.status,
+        formatAddress(m.from),
+        JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
+        m.subject,
+        e.processingTimeMs ?? null,
+        serializeMessage(m),
+        m.raw ?? null,
+        e.idempotencyKey ?? null,
+        e.nextAttemptAt ?? null,
+        e.deliveryKey ?? null,
+        leased ? e.lease!.owner : null,
+        leased ? Date.now() + e.lease!.ms : null,
+        e.apiKey ?? null,
+        e.sendAt?.toISOString() ?? null,
+      ] as never[],
+      { prepare: true },
+    );
+    this.changes.announce(row, true);
+    return row.id;
+  }
+
+  async transition(id: number, t: Transition): Promise<boolean> {
+    const attempts = t.attempts ?? [];
+    const leased = t.to === 'sending' && t.lease;
+    // The guards make it a compare-and-set; the attempts are inserted only when the update applied.
+    const rows = await this.sql.unsafe<SummaryRow[]>(
+      `WITH u AS (
+        UPDATE emails SET status = $2, provider_id = coalesce($5, provider_id), provider_name = coalesce($6, provider_name),
+          provider_type = coalesce($7, provider_type), processing_time_ms = coalesce($8, processing_time_ms),
+          message_id = coalesce($9, message_id), error_message = $10, attempt_count = attempt_count + $11,
+          next_attempt_at = $12, delivery_rounds = delivery_rounds + $13, lease_owner = $14, lease_until = $15
+        WHERE id = $1 AND ($3::text[] IS NULL OR status = ANY($3::text[])) AND ($4::text IS NULL OR lease_owner = $4)
+        RETURNING *
+      ), a AS (
+        INSERT INTO attempts (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
+        SELECT u.id, x.a->>'provider_id', x.a->>'provider_name', x.a->>'provider_type', x.a->>'started_at',
+          (x.a->>'duration_ms')::double precision, (x.a->>'ok')::boolean, x.a->>'error', x.a->>'error_class'
+        FROM u, jsonb_array_elements($16::text::jsonb) WITH ORDINALITY AS x(a, n)
+        ORDER BY x.n
+      )
+      SELECT ${SUMMARY_COLUMNS} FROM u`,
+      [
+        id,
+        t.to,
+        t.from ? [...t.from] : null,
+        t.holder ?? null,
+        t.provider?.id ?? null,
+        t.provider?.name ?? null,
+        t.provider?.type ?? null,
+        t.processingTimeMs ?? null,
+        t.messageId ?? null,
+        t.errorMessage ?? null,
+        attempts.length,
+        t.nextAttemptAt ?? null,
+        t.countRound ? 1 : 0,
+        leased ? t.lease!.owner : null,
+        leased ? Date.now() + t.lease!.ms : null,
+        JSON.stringify(attempts),
+      ] as never[],
+      { prepare: true },
+    );
+    if (!rows.length) return false;
+    this.changes.announce(rows[0], true);
+    return true;
+  }
+
+  async summary(id: number): Promise<LogSummary | undefined> {
+    const [row] = await this.sql.unsafe<SummaryRow[]>(`SELECT ${SUMMARY_COLUMNS} FROM emails WHERE id = $1`, [id], { prepare: true });
+    return row && toSummary(row);
+  }
+
+  async get(id: number): Promise<LogDetail | undefined> {
+    const [row] = await this.sql.unsafe<(SummaryRow & { message: string; raw: Buffer | null })[]>(`SELECT ${SUMMARY_COLUMNS}, message, raw FROM emails WHERE id = $1`, [id], { prepare: true });
+    if (!row) return undefined;
+    const attempts = await this.sql.unsafe<AttemptRow[]>(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE email_id = $1 ORDER BY id`, [id], { prepare: true });
+    return toDetail(row, deserializeMessage(row.message, row.raw), attempts);
+  }
+
+  async message(id: number): Promise<StoredMessage | undefined> {
+    const [row] = await this.sql<{ message: string; raw: Buffer | null; status: EmailStatus; source: StoredMessage['source']; delivery_key: string | null }[]>`
+      SELECT message, raw, status, source, delivery_key FROM emails WHERE id = ${id}`;
+    return row && { message: deserializeMessage(row.message, row.raw), status: row.status, source: row.source, deliveryKey: row.delivery_key };
+  }
+
+  async list(f: LogFilter): Promise<{ logs: LogSummary[]; total: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown) => (args.push(v), `$${args.length}`);
+    if (f.status) where.push(`status = ${arg(f.status)}`);
+    if (f.provider) where.push(`provider_id = ${arg(f.provider)}`);
+    if (f.source) where.push(`source = ${arg(f.source)}`);
+    if (f.apiKey) where.push(`api_key = ${arg(f.apiKey)}`);
+    if (f.q) {
+      // ILIKE: SQLite's LIKE is case-insensitive for ASCII; the same query finds the same records on both.
+      const like = arg(`%${f.q.replace(/[\\%_]/g, '\\$&')}%`);
+      where.push(`(subject ILIKE ${like} OR from_address ILIKE ${like} OR to_addresses ILIKE ${like})`);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const filterArgs = [...args];
+    const rows = await this.sql.unsafe<SummaryRow[]>(
+      `SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ${arg(f.limit)} OFFSET ${arg(f.offset)}`,
+      args as never[],
+      { prepare: true },
+    );
+    return { logs: rows.map(toSummary), total: await this.count(f, clause, filterArgs) };
+  }
+
+  /** Counters answer the unfiltered and status-only totals without a scan. */
+  private async count(f: LogFilter, clause: string, args: unknown[]): Promise<number> {
+    if (!f.provider && !f.source && !f.q && !f.apiKey) return this.counter(f.status ? `status:${f.status}` : 'total');
+    const [{ n }] = await this.sql.unsafe<{ n: number }[]>(`SELECT count(*) AS n FROM emails ${clause}`, args as never[], { prepare: true });
+    return n;
+  }
+
+  async counter(...keys: string[]): Promise<number> {
+    const [{ n }] = await this.sql<{ n: number }[]>`SELECT coalesce(sum(value), 0)::float8 AS n FROM counters WHERE key = ANY(${keys}::text[])`;
+    return n;
+  }
+
+  async stats(): Promise<Stats> {
+    const rows = await this.sql<{ key: string; value: number }[]>`SELECT key, sum(value)::float8 AS value FROM counters GROUP BY key`;
+    const c = new Map(rows.map((r) => [r.key, r.value]));
+    const byProvider: Stats['by_provider'] = {};
+    for (const [key, value] of c) {
+      const m = /^(sent|failed):(.*)$/s.exec(key);
+      if (!m || value === 0) continue;
+      byProvider[m[2]] ??= { sent: 0, failed: 0 };
+      byProvider[m[2]][m[1] as 'sent' | 'failed'] = value;
+    }
+    const n = c.get('time_n') ?? 0;
+    return {
+      total: c.get('total') ?? 0,
+      total_sent: c.get('status:success') ?? 0,
+      total_failed: c.get('status:failed') ?? 0,
+      total_sandbox: c.get('status:sandbox') ?? 0,
+      total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
+      total_scheduled: c.get('status:scheduled') ?? 0,
+      avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
+      by_provider: byProvider,
+    };
+  }
+}

@@ -8,7 +8,7 @@ import type { Source } from '../core/email-log.js';
 import type { SendLog } from '../store/send-log.js';
 import type { IdempotencyKeys } from '../store/idempotency-keys.js';
 import type { Lease } from '../store/lease.js';
-import { allows, principalName, type Credentials, type Principal, type RouteScope } from '../auth/credentials.js';
+import { allows, principalName, scopeRefusal, type Credentials, type Principal, type RouteScope } from '../auth/credentials.js';
 import { ConflictError, HttpError } from '../http/errors.js';
 import { compileBodySchema, problemsOf, RequestValidationError, toFieldErrors } from '../http/validation.js';
 import { sendInputProblems } from '../http/routes/send.js';
@@ -119,7 +119,7 @@ export function registerDropin(app: FastifyInstance, deps: DropinDeps, dialect: 
       const principal = await deps.credentials.resolve(presented);
       if (!principal) return sendFailure(reply, dialect, { kind: 'unauthorized', presented: presented !== undefined });
       const needed: RouteScope = req.routeOptions.config?.scope ?? 'send';
-      if (!allows(principal, needed)) return sendFailure(reply, dialect, { kind: 'forbidden', msg: `This key's scope does not allow this request (it needs ${needed})` });
+      if (!allows(principal, needed)) return sendFailure(reply, dialect, { kind: 'forbidden', msg: scopeRefusal(principal) });
       (req as { dropinPrincipal?: Principal }).dropinPrincipal = principal;
     });
     scope.setErrorHandler((error: FastifyError, req, reply) => {

@@ -34,7 +34,7 @@ test('instances starting together on an empty database migrate it once', skip, a
   const sql = postgres(db!.url, { max: 1, onnotice: () => {} });
   try {
     const rows = await sql`SELECT version FROM schema_migrations ORDER BY version`;
-    assert.deepEqual(rows.map((r) => r.version), [1, 2, 3]);
+    assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4]);
   } finally {
     await sql.end();
   }
@@ -88,6 +88,7 @@ test('counters stay exact with writers on several pools (sharded rows summed on 
       total_failed: 30,
       total_sandbox: 0,
       total_queued: 0,
+      total_scheduled: 0,
       avg_processing_time_ms: 10,
       by_provider: { Primary: { sent: 60, failed: 30 } },
     });

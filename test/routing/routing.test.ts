@@ -63,16 +63,16 @@ test('smart: weight order, failover after transient and permanent failures, disa
 test('smart: a hanging provider fails at its timeout_ms and the next one delivers', async (t) => {
   const hang = await fakeFor(t, () => startHttpFake(() => ({ status: 200, hang: true })));
   const good = await fakeFor(t, () => startHttpFake(resendOk('after-hang')));
-  const s = await serverFor(t, { env: NO_BREAKER, config: configOf([resendEntry('slow', hang, { weight: 100, timeout_ms: 300 }), resendEntry('good', good, { weight: 50 })]) });
+  const s = await serverFor(t, { env: NO_BREAKER, config: configOf([resendEntry('slow', hang, { weight: 100, timeout_ms: 1500 }), resendEntry('good', good, { weight: 50 })]) });
   const r = await send(s, EMAIL);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.provider.id, 'good');
   const [slow, ok] = r.json.attempts;
   assert.deepEqual([slow.provider_id, slow.ok, slow.error_class], ['slow', false, 'transient']);
   assert.match(slow.error, /timed out/);
-  assert.ok(slow.duration_ms >= 290 && slow.duration_ms < 2000, `timed out after ${slow.duration_ms} ms`);
+  assert.ok(slow.duration_ms >= 1490 && slow.duration_ms < 5000, `timed out after ${slow.duration_ms} ms`);
   assert.equal(ok.ok, true);
-  assert.ok(r.json.processing_time_ms < 3000);
+  assert.ok(r.json.processing_time_ms < 8000);
   assert.equal(hang.requests.length, 1);
 });
 

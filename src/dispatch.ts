@@ -27,6 +27,7 @@ interface Screened {
 export type DispatchResult =
   | ({ kind: 'sandbox'; logId: number; processingTimeMs: number } & Screened)
   | ({ kind: 'queued'; logId: number } & Screened)
+  | ({ kind: 'scheduled'; logId: number; sendAt: Date } & Screened)
   | ({ kind: 'success'; logId: number; processingTimeMs: number; provider: ProviderRef; messageId: string | null; attempts: AttemptRecord[] } & Screened)
   | ({ kind: 'failed'; logId: number; processingTimeMs: number; attempts: AttemptRecord[]; errors: ProviderError[]; transient: boolean } & Screened)
   | { kind: 'unavailable' }
@@ -40,6 +41,8 @@ export interface SubmitOptions {
   readonly idempotencyKey?: string;
   /** store as `queued` and return at once; the queue worker delivers it */
   readonly async?: boolean;
+  /** store as `scheduled` (whatever the routing, sandbox included: it applies at delivery); the queue sends it then */
+  readonly sendAt?: Date;
   /** called with the log id once the email is stored, before delivery starts */
   readonly onStored?: (logId: number) => void;
 }
@@ -130,6 +133,11 @@ export class Dispatcher {
     return { message: screened, suppressed: [...new Set([...hit].map((a) => a.toLowerCase()))] };
   }
 
+  /** Sandbox mode is on now: nothing would leave the machine. */
+  sandboxed(): boolean {
+    return this.d.config.current().routing.sandbox;
+  }
+
   /** The providers routing would try for this message now (rules, breaker, mode). */
   plan(message: Message, cfg: AppConfig = this.d.config.current()): ProviderConfig[] {
     const health = this.d.health;
@@ -147,6 +155,7 @@ export class Dispatcher {
   }
 
   private async route(message: Message, o: SubmitOptions, t0: number, suppressed: string[]): Promise<DispatchResult> {
+    if (o.sendAt) return this.schedule(message, o.sendAt, o);
     const cfg = this.d.config.current();
     if (cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
@@ -169,6 +178,29 @@ export class Dispatcher {
     const id = await this.d.log.record({ ...stored, status: 'sending', lease: this.d.lease });
     o.onStored?.(id);
     return this.deliver({ id, message, deliveryKey }, { t0, plan });
+  }
+
+  private async schedule(message: Message, sendAt: Date, o: SubmitOptions): Promise<DispatchResult> {
+    const deliveryKey = o.idempotencyKey ?? randomUUID();
+    // The queue hears of it on the change feed and claims it at send_at (DeliveryQueue.claim, under a lease).
+    const logId = await this.d.log.record({
+      source: o.source,
+      apiKey: o.apiKey,
+      status: 'scheduled',
+      message,
+      idempotencyKey: o.idempotencyKey,
+      deliveryKey,
+      sendAt,
+      nextAttemptAt: sendAt.getTime(),
+    });
+    o.onStored?.(logId);
+    return { kind: 'scheduled', logId, sendAt };
+  }
+
+  /** A scheduled email that has not started yet becomes `canceled`. Atomic against the queue's claim. */
+  async cancel(logId: number): Promise<'canceled' | 'not_found' | 'not_scheduled'> {
+    if (await this.d.log.transition(logId, { to: 'canceled', from: ['scheduled'] })) return 'canceled';
+    return (await this.d.log.summary(logId)) ? 'not_scheduled' : 'not_found';
   }
 
   /** Sends a sandbox-captured email for real through the current routing; its record moves on from `sandbox`. */

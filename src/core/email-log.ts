@@ -2,11 +2,14 @@
 // Backend-neutral: the store interfaces, dispatch, HTTP and the dashboard all speak these.
 import type { ErrorClass } from './receipt.js';
 
-export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
-export type Source = 'api' | 'smtp';
+/** `scheduled` waits for its send_at (the queue claims it then); `canceled` was scheduled and canceled before. */
+export type EmailStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox' | 'scheduled' | 'canceled';
+/** `api`, `smtp`, or the drop-in API it came through (SPEC section 13). */
+export const SOURCES = ['api', 'smtp', 'resend', 'sendgrid', 'postmark'] as const;
+export type Source = (typeof SOURCES)[number];
 
 /** Statuses an email never leaves by itself (retention may prune these). */
-export const FINAL_STATUSES: readonly EmailStatus[] = ['success', 'failed', 'sandbox'];
+export const FINAL_STATUSES: readonly EmailStatus[] = ['success', 'failed', 'sandbox', 'canceled'];
 
 export interface ProviderRef {
   readonly id: string;
@@ -45,6 +48,8 @@ export interface LogSummary {
   /** the latest of delivered/deferred/bounced/complained/rejected by the provider's occurred_at */
   delivery_status: string | null;
   api_key: string | null;
+  /** a scheduled send's time (ISO 8601), null for any other email */
+  send_at: string | null;
 }
 
 /** SPEC section 6: GET /api/logs/{id}. */
@@ -81,6 +86,8 @@ export interface Stats {
   total_failed: number;
   total_sandbox: number;
   total_queued: number;
+  /** scheduled now (waiting for their send_at) */
+  total_scheduled: number;
   avg_processing_time_ms: number;
   by_provider: Record<string, { sent: number; failed: number }>;
 }

@@ -15,6 +15,8 @@ export interface Attachment {
   readonly content: string;
   /** decoded size in bytes */
   readonly size: number;
+  /** Content-ID (without angle brackets) of an inline part, referenced from the HTML as `cid:…` */
+  readonly contentId?: string;
 }
 
 export interface Message {
@@ -46,7 +48,7 @@ export interface SendInput {
   body_html?: string;
   reply_to?: string;
   headers?: Record<string, string>;
-  attachments?: { filename: string; content: string; content_type?: string }[];
+  attachments?: { filename: string; content: string; content_type?: string; content_id?: string }[];
   tags?: Record<string, string>;
 }
 
@@ -118,6 +120,7 @@ export function createMessage(input: SendInput): Message {
         contentType: a.content_type || 'application/octet-stream',
         content,
         size: base64Size(content),
+        ...(a.content_id ? { contentId: a.content_id } : {}),
       };
     }),
     tags: { ...(input.tags ?? {}) },

@@ -1,5 +1,14 @@
 // A Message as RFC 5322 source, composed by nodemailer (the same composer the SMTP providers use).
-import { formatAddress, type Message } from './message.js';
+import { formatAddress, type Attachment, type Message } from './message.js';
+
+/** nodemailer's attachment: an inline part keeps its Content-ID (`cid`), so `cid:` references in the HTML resolve. */
+export const toNodemailerAttachment = (a: Attachment) => ({
+  filename: a.filename,
+  content: a.content,
+  encoding: 'base64',
+  contentType: a.contentType,
+  ...(a.contentId ? { cid: a.contentId, contentDisposition: 'inline' as const } : {}),
+});
 
 export async function toRfc822(m: Message): Promise<Buffer> {
   if (m.raw) return m.raw;
@@ -14,7 +23,7 @@ export async function toRfc822(m: Message): Promise<Buffer> {
     text: m.text,
     html: m.html,
     headers: { ...m.headers },
-    attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, encoding: 'base64', contentType: a.contentType })),
+    attachments: m.attachments.map(toNodemailerAttachment),
   });
   return mail.compile().build();
 }

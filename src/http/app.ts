@@ -25,9 +25,11 @@ import { keyRoutes } from './routes/keys.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { DASHBOARD_CSP, DOCS_CSP } from './csp.js';
 import { sendRoutes } from './routes/send.js';
+import { sendBatchRoutes } from './routes/send-batch.js';
 import { logRoutes } from './routes/logs.js';
 import { configRoutes } from './routes/config.js';
 import { healthRoutes } from './routes/health.js';
+import { dropinRoutes } from '../dropin/routes.js';
 
 export interface AppDeps {
   readonly config: ConfigStore;
@@ -79,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installCsrfGuard(app, deps.corsOrigins);
   installAuth(app, deps.credentials);
   if (deps.corsOrigins?.length) {
-    await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
+    await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'x-postmark-server-token'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   }
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -100,8 +102,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps.config, deps.stores, deps.lease.owner);
   sendRoutes(app, deps.dispatcher, deps.stores.idempotency, deps.lease);
+  sendBatchRoutes(app, deps.dispatcher, deps.stores.idempotency, deps.lease);
   logRoutes(app, deps.stores.log, deps.dispatcher, deps.stores.events);
   configRoutes(app, deps.config, deps.pool);
+  dropinRoutes(app, { dispatcher: deps.dispatcher, log: deps.stores.log, idempotency: deps.stores.idempotency, lease: deps.lease, credentials: deps.credentials });
   keyRoutes(app, deps.keys, deps.credentials);
   whoamiRoutes(app, deps.credentials);
   for (const plugin of deps.plugins ?? []) plugin(app);

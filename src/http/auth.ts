@@ -10,6 +10,11 @@ declare module 'fastify' {
     scope?: RouteScope;
     /** where the route's clients put the credential when not in `Authorization: Bearer` (Postmark's X-Postmark-Server-Token) */
     credentialOf?: (req: FastifyRequest) => string | undefined;
+    /**
+     * the route's own scope checks `scope` and answers in its own error shape (the drop-in APIs): this hook
+     * leaves it alone, but the OpenAPI document still shows `scope`
+     */
+    ownAuth?: boolean;
   }
   interface FastifyRequest {
     /** who made the request; null when no AUTH_TOKEN is configured or the route is public */
@@ -74,7 +79,7 @@ export function installAuth(app: FastifyInstance, credentials: Credentials): voi
     if (req.method === 'OPTIONS' || !credentials.required) return;
     // An unmatched path under the API still needs some credential, so its 404 tells an anonymous caller nothing.
     const scope = req.routeOptions.config?.scope ?? (isProtectedPath(routedPath(req)) ? 'unmatched' : 'public');
-    if (scope === 'public') return;
+    if (scope === 'public' || req.routeOptions.config?.ownAuth) return;
     const principal = await credentials.resolve(req.routeOptions.config?.credentialOf?.(req) ?? bearerOf(req));
     if (!principal) return reply.code(401).header('www-authenticate', 'Bearer').send(UNAUTHORIZED);
     if (scope !== 'unmatched' && !allows(principal, scope)) return reply.code(403).send({ detail: { message: scopeRefusal(principal) } });

@@ -7,6 +7,10 @@ import { EVENT_TYPES } from '../core/delivery-event.js';
 
 export const Mailbox = Type.String({ format: 'mailbox', maxLength: MAX_ADDRESS_LENGTH, description: '`addr@domain` or `Display Name <addr@domain>`' });
 
+/** An inline part's Content-ID, referenced from the HTML as `cid:…` (no angle brackets, no spaces). */
+export const ContentId = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s<>"]+$', description: 'Content-ID of an inline image, used as `cid:…` in body_html' });
+export const SendAt = Type.String({ maxLength: 40, description: 'ISO 8601 date-time with a UTC offset, in the future, at most 30 days ahead: the email is stored as `scheduled` and sent then' });
+
 export const MessageDetail = Type.Object({ message: Type.String() });
 export const ErrorBody = Type.Object({ detail: MessageDetail }, { description: 'Error with a message' });
 export const ValidationErrorBody = Type.Object(
@@ -68,6 +72,7 @@ export const SendBody = Type.Object(
           filename: Type.String({ minLength: 1, maxLength: 255, pattern: HEADER_SAFE }),
           content: Type.String({ format: 'base64', description: 'base64 of the file' }),
           content_type: Type.Optional(Type.String({ maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+(;[^\\u0000-\\u0008\\u000a-\\u001f]*)?$' })),
+          content_id: Type.Optional(ContentId),
         }),
         { maxItems: 100 },
       ),
@@ -83,6 +88,7 @@ export const SendBody = Type.Object(
         },
       ),
     ),
+    send_at: Type.Optional(SendAt),
   },
   { description: 'An email. At least one of body_text and body_html.' },
 );

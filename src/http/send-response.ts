@@ -9,7 +9,19 @@ export interface HttpAnswer {
 
 export const NO_PROVIDERS = 'No active email providers configured. Add a provider, or enable one with weight > 0, in config.json or the dashboard.';
 
-export function toHttpAnswer(r: DispatchResult): HttpAnswer {
+export const toHttpAnswer = (r: DispatchResult): HttpAnswer => {
+  const { status, body } = toAnswer(r);
+  return { status, body: JSON.stringify(body) };
+};
+
+/** One email's entry in a batch's `results`: its own send's body, or for a failed one its failure in brief. */
+export function toBatchResult(r: DispatchResult): unknown {
+  if (r.kind === 'failed') return { status: 'failed', log_id: r.logId, errors: r.errors };
+  if (r.kind === 'unavailable') return { status: 'failed', log_id: null, errors: [{ provider_id: null, provider_name: null, error: NO_PROVIDERS }] };
+  return toAnswer(r).body;
+}
+
+export function toAnswer(r: DispatchResult): { status: number; body: unknown } {
   const suppressed = 'suppressed' in r && r.suppressed?.length ? { suppressed: r.suppressed } : {};
   switch (r.kind) {
     case 'sandbox':
@@ -22,6 +34,8 @@ export function toHttpAnswer(r: DispatchResult): HttpAnswer {
       });
     case 'queued':
       return answer(202, { status: 'queued', log_id: r.logId, ...suppressed });
+    case 'scheduled':
+      return answer(202, { status: 'scheduled', log_id: r.logId, send_at: r.sendAt.toISOString() });
     case 'success':
       return answer(200, {
         status: 'success',
@@ -54,4 +68,4 @@ export function toHttpAnswer(r: DispatchResult): HttpAnswer {
   }
 }
 
-const answer = (status: number, body: unknown): HttpAnswer => ({ status, body: JSON.stringify(body) });
+const answer = (status: number, body: unknown) => ({ status, body });

@@ -29,7 +29,9 @@ export function toMailgunPayload(m: Message): FormData {
   if (m.replyTo) form.append('h:Reply-To', formatAddress(m.replyTo));
   for (const [name, value] of Object.entries(m.headers)) form.append(`h:${name}`, value);
   for (const a of m.attachments) {
-    form.append('attachment', new Blob([Buffer.from(a.content, 'base64')], { type: a.contentType }), a.filename);
+    // Mailgun takes an inline part's file name as its Content-ID: `cid:<name>` in the HTML must resolve.
+    const name = a.contentId ?? a.filename;
+    form.append(a.contentId ? 'inline' : 'attachment', new Blob([Buffer.from(a.content, 'base64')], { type: a.contentType }), name);
   }
   for (const t of tagValues(m.tags)) form.append('o:tag', t);
   // Every tag also rides along as a user variable, returned in events and webhooks.

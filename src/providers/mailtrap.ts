@@ -4,6 +4,7 @@
 import type { Address, Message } from '../core/message.js';
 import type { ProviderConfig, ProviderContext, ProviderDefinition } from '../core/provider.js';
 import { joinUrl, sendViaApi, verifyViaApi, type ApiResponse } from '../core/http-api.js';
+import { inlinePart } from './inline-part.js';
 
 const party = (a: Address) => (a.name ? { email: a.address, name: a.name } : { email: a.address });
 
@@ -21,7 +22,7 @@ export function toMailtrapPayload(m: Message): Record<string, unknown> {
   if (m.html) p.html = m.html;
   if (Object.keys(m.headers).length) p.headers = { ...m.headers };
   if (m.attachments.length) {
-    p.attachments = m.attachments.map((a) => ({ content: a.content, filename: a.filename, type: a.contentType, disposition: 'attachment' }));
+    p.attachments = m.attachments.map((a) => ({ content: a.content, filename: a.filename, type: a.contentType, ...inlinePart(a) }));
   }
   const category = singleTag(m.tags);
   if (category) {

@@ -24,7 +24,7 @@ export function toPostmarkPayload(m: Message, messageStream?: string): Record<st
   const headers = Object.entries(m.headers);
   if (headers.length) p.Headers = headers.map(([Name, Value]) => ({ Name, Value }));
   if (m.attachments.length) {
-    p.Attachments = m.attachments.map((a) => ({ Name: a.filename, Content: a.content, ContentType: a.contentType }));
+    p.Attachments = m.attachments.map((a) => ({ Name: a.filename, Content: a.content, ContentType: a.contentType, ...(a.contentId ? { ContentID: `cid:${a.contentId}` } : {}) }));
   }
   const tags = Object.entries(m.tags);
   if (tags.length) {

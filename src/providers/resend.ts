@@ -21,7 +21,7 @@ export function toResendPayload(m: Message): Record<string, unknown> {
   if (m.html) p.html = m.html;
   if (Object.keys(m.headers).length) p.headers = { ...m.headers };
   if (m.attachments.length) {
-    p.attachments = m.attachments.map((a) => ({ filename: a.filename, content: a.content, content_type: a.contentType }));
+    p.attachments = m.attachments.map((a) => ({ filename: a.filename, content: a.content, content_type: a.contentType, ...(a.contentId ? { content_id: a.contentId } : {}) }));
   }
   const tags = Object.entries(m.tags);
   if (tags.length) p.tags = tags.map(([name, value]) => ({ name: tagSafe(name), value: tagSafe(value) }));

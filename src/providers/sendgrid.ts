@@ -7,6 +7,7 @@ import type { Address, Message } from '../core/message.js';
 import type { ProviderConfig, ProviderContext, ProviderDefinition } from '../core/provider.js';
 import { callApi, joinUrl, sendViaApi, type ApiResponse } from '../core/http-api.js';
 import { errorToFailure } from '../core/receipt.js';
+import { inlinePart } from './inline-part.js';
 
 const MAX_CATEGORIES = 10;
 
@@ -49,7 +50,7 @@ export function toSendgridPayload(m: Message): Record<string, unknown> {
   if (m.replyTo) p.reply_to = person(m.replyTo);
   if (Object.keys(m.headers).length) p.headers = { ...m.headers };
   if (m.attachments.length) {
-    p.attachments = m.attachments.map((a) => ({ content: a.content, filename: a.filename, type: a.contentType, disposition: 'attachment' }));
+    p.attachments = m.attachments.map((a) => ({ content: a.content, filename: a.filename, type: a.contentType, ...inlinePart(a) }));
   }
   const cats = categories(m.tags);
   if (cats.length) p.categories = cats;

@@ -61,7 +61,8 @@ export function toSesPayload(m: Message, configurationSet?: string): Record<stri
       FileName: a.filename,
       RawContent: a.content,
       ContentType: a.contentType,
-      ContentDisposition: 'ATTACHMENT',
+      ContentDisposition: a.contentId ? 'INLINE' : 'ATTACHMENT',
+      ...(a.contentId ? { ContentId: a.contentId } : {}),
     }));
   }
 

@@ -3,6 +3,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { formatAddress, recipients, type Message } from '../core/message.js';
+import { toNodemailerAttachment } from '../core/rfc822.js';
 import type { Provider, ProviderConfig, ProviderDefinition } from '../core/provider.js';
 import { classifySmtpCode, fail, ok, type DeliveryFailure, type Receipt } from '../core/receipt.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
@@ -35,7 +36,7 @@ export function toMailOptions(m: Message): SendMailOptions {
     text: m.text,
     html: m.html,
     headers: { ...m.headers },
-    attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, encoding: 'base64', contentType: a.contentType })),
+    attachments: m.attachments.map(toNodemailerAttachment),
     envelope: { from: m.from.address, to: recipients(m) },
   };
 }

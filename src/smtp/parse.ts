@@ -58,14 +58,49 @@ export function keptHeaders(lines: HeaderLines | undefined): Record<string, stri
   return kept;
 }
 
+const MAX_TAGS = 50;
+const MAX_TAG_LENGTH = 256;
+
+/**
+ * Tags from an `X-Tags` header, as Mailpit reads it: comma-separated, each `key:value` or a bare word
+ * (stored as `word: word`). Split by plain string operations on an already length-bounded value.
+ */
+export function tagsFromHeader(value: string | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (!value) return tags;
+  let n = 0;
+  for (const part of value.split(',')) {
+    if (n >= MAX_TAGS) break;
+    const item = part.trim();
+    if (!item) continue;
+    const colon = item.indexOf(':');
+    const key = (colon < 0 ? item : item.slice(0, colon)).trim();
+    const val = (colon < 0 ? item : item.slice(colon + 1)).trim();
+    if (!key || key.length > MAX_TAG_LENGTH || val.length > MAX_TAG_LENGTH) continue;
+    if (!(key in tags)) n++;
+    tags[key] = val;
+  }
+  return tags;
+}
+
+/** `<id@host>` → `id@host`: the form providers and nodemailer's `cid` take. */
+const contentIdOf = (cid: string | undefined): string | undefined => {
+  const id = oneLine(cid ?? '').replace(/^<|>$/g, '');
+  return id && id.length <= 255 ? id : undefined;
+};
+
 /** `withContent` false: names and sizes only (a detail view), without a base64 copy of every attachment. */
 function attachmentsOf(parsed: ParsedMail, withContent = true): Attachment[] {
-  return parsed.attachments.map((a, i) => ({
-    filename: oneLine(a.filename ?? '') || `attachment-${i + 1}`,
-    contentType: oneLine(a.contentType ?? '') || 'application/octet-stream',
-    content: withContent ? a.content.toString('base64') : '',
-    size: a.content.length,
-  }));
+  return parsed.attachments.map((a, i) => {
+    const contentId = contentIdOf(a.contentId ?? a.cid);
+    return {
+      filename: oneLine(a.filename ?? '') || `attachment-${i + 1}`,
+      contentType: oneLine(a.contentType ?? '') || 'application/octet-stream',
+      content: withContent ? a.content.toString('base64') : '',
+      size: a.content.length,
+      ...(contentId ? { contentId } : {}),
+    };
+  });
 }
 
 /**
@@ -84,6 +119,8 @@ export function toMessage(parsed: ParsedMail, raw: Buffer, envelope: Envelope): 
   const promote = to.length === 0 && cc.length === 0 && hidden.length === 1;
   const from = flattenAddresses(parsed.from)[0] ?? { address: oneLine(envelope.from) };
   const replyTo = flattenAddresses(parsed.replyTo)[0];
+  const headers = keptHeaders(parsed.headerLines);
+  const xTags = Object.keys(headers).find((k) => k.toLowerCase() === 'x-tags');
   return {
     from,
     to: promote ? hidden : to,
@@ -93,9 +130,9 @@ export function toMessage(parsed: ParsedMail, raw: Buffer, envelope: Envelope): 
     subject: oneLine(parsed.subject ?? ''),
     text: parsed.text || undefined,
     html: parsed.html || undefined,
-    headers: keptHeaders(parsed.headerLines),
+    headers,
     attachments: attachmentsOf(parsed),
-    tags: {},
+    tags: tagsFromHeader(xTags && headers[xTags]),
     raw,
     envelope: { from: envelope.from, to: [...envelope.to] },
   };

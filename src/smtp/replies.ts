@@ -24,6 +24,8 @@ export function toSmtpReply(r: DispatchResult): SmtpReply {
       return { code: 250, text: `OK: captured by sandbox mode as log ${r.logId} (not sent externally)` };
     case 'queued':
       return { code: 250, text: `OK: queued as log ${r.logId}` };
+    case 'scheduled':
+      return { code: 250, text: `OK: scheduled for ${r.sendAt.toISOString()} as log ${r.logId}` };
     case 'success':
       return { code: 250, text: line(`OK: delivered via ${r.provider.name} as log ${r.logId}`) };
     case 'failed': {

@@ -20,6 +20,8 @@ export interface NewEmail {
   readonly lease?: Lease;
   /** recipients removed before routing because they are on the suppression list */
   readonly suppressed?: readonly string[];
+  /** status `scheduled`: when it is due (also its `nextAttemptAt`: DeliveryQueue.claim takes it then) */
+  readonly sendAt?: Date;
 }
 
 /** One status change, with what it records. Guards (`from`, `holder`) make it a compare-and-set. */

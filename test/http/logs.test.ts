@@ -14,7 +14,7 @@ const ids: Record<string, number> = {};
 
 const SUMMARY_KEYS = [
   'api_key', 'attempt_count', 'delivery_status', 'error_message', 'from_address', 'id', 'message_id', 'processing_time_ms', 'provider_id', 'provider_name',
-  'provider_type', 'source', 'status', 'subject', 'timestamp', 'to_addresses',
+  'provider_type', 'send_at', 'source', 'status', 'subject', 'timestamp', 'to_addresses',
 ];
 const DETAIL_KEYS = [...SUMMARY_KEYS, 'attachments', 'attempts', 'bcc', 'body_html', 'body_text', 'cc', 'events', 'headers', 'reply_to', 'suppressed', 'tags'].sort();
 
@@ -211,7 +211,7 @@ test('stats: totals by status, by provider name, and the mean processing time of
   const r = await api(s.url, 'GET', '/api/stats');
   assert.equal(r.status, 200);
   const st = r.json;
-  assert.deepEqual(Object.keys(st).sort(), ['avg_processing_time_ms', 'by_provider', 'total', 'total_failed', 'total_queued', 'total_sandbox', 'total_sent']);
+  assert.deepEqual(Object.keys(st).sort(), ['avg_processing_time_ms', 'by_provider', 'total', 'total_failed', 'total_queued', 'total_sandbox', 'total_scheduled', 'total_sent']);
   assert.deepEqual([st.total, st.total_sent, st.total_failed, st.total_sandbox, st.total_queued], [8, 4, 2, 2, 0]);
   assert.deepEqual(st.by_provider, { Alpha: { sent: 3, failed: 0 }, Beta: { sent: 1, failed: 2 } });
   const logs = (await list('?limit=500')).json.logs;

@@ -1,7 +1,7 @@
 // Unit: SMTP bytes + envelope → Message (src/smtp/parse.ts), without a server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keptHeaders, parseSmtpMessage, withParts } from '../../src/smtp/parse.js';
+import { keptHeaders, parseSmtpMessage, tagsFromHeader, withParts } from '../../src/smtp/parse.js';
 
 const crlf = (s: string) => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
 
@@ -142,4 +142,41 @@ test('keptHeaders keeps X-*, List-*, threading headers; drops trace, MIME and ad
     (line) => ({ key: line.slice(0, line.indexOf(':')).toLowerCase(), line }),
   );
   assert.deepEqual(keptHeaders(lines), { 'X-Mailer': 'm', 'In-Reply-To': '<a@b>', References: '<a@b> <c@d>', Precedence: 'bulk' });
+});
+
+test('an inline image keeps its Content-ID (without brackets); a plain attachment has none', async () => {
+  const raw = crlf(`From: a@example.com
+To: b@example.com
+Subject: inline
+MIME-Version: 1.0
+Content-Type: multipart/related; boundary="rel"
+
+--rel
+Content-Type: text/html; charset=utf-8
+
+<p><img src="cid:logo@acme"></p>
+--rel
+Content-Type: image/png; name="logo.png"
+Content-Disposition: inline; filename="logo.png"
+Content-ID: <logo@acme>
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgo=
+--rel--
+`);
+  const m = await withParts(await parseSmtpMessage(raw, { from: 'a@example.com', to: ['b@example.com'] }));
+  assert.equal(m.attachments.length, 1);
+  assert.equal(m.attachments[0].contentId, 'logo@acme');
+  assert.match(m.html ?? '', /cid:logo@acme/);
+  const plain = await withParts(await parseSmtpMessage(MULTIPART, envelope));
+  assert.equal(plain.attachments[0].contentId, undefined);
+});
+
+test('X-Tags: comma-separated key:value pairs and bare words become tags, bounded', async () => {
+  const raw = crlf('From: a@example.com\nTo: b@example.com\nX-Tags: tenant:acme, urgent , kind: welcome,,:nokey\nSubject: s\n\nbody\n');
+  const m = await parseSmtpMessage(raw, { from: 'a@example.com', to: ['b@example.com'] });
+  assert.deepEqual(m.tags, { tenant: 'acme', urgent: 'urgent', kind: 'welcome' });
+  assert.deepEqual(tagsFromHeader(Array.from({ length: 80 }, (_, i) => `t${i}`).join(',')), Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`t${i}`, `t${i}`])));
+  assert.deepEqual(tagsFromHeader(`${'k'.repeat(300)}:v, ok:${'v'.repeat(300)}, fine`), { fine: 'fine' });
+  assert.deepEqual(tagsFromHeader(undefined), {});
 });

@@ -90,6 +90,7 @@ test('counters stay exact with writers on several pools (sharded rows summed on 
       total_failed: 30,
       total_sandbox: 0,
       total_queued: 0,
+      total_scheduled: 0,
       avg_processing_time_ms: 10,
       by_provider: { Primary: { sent: 60, failed: 30 } },
     });

@@ -126,7 +126,7 @@ storeTest('list: newest first, filters, q on subject and addresses, total over a
 
 storeTest('stats follow every transition without a scan', async ({ stores }) => {
   const empty = await stores.log.stats();
-  assert.deepEqual(empty, { total: 0, total_sent: 0, total_failed: 0, total_sandbox: 0, total_queued: 0, avg_processing_time_ms: 0, by_provider: {} });
+  assert.deepEqual(empty, { total: 0, total_sent: 0, total_failed: 0, total_sandbox: 0, total_queued: 0, total_scheduled: 0, avg_processing_time_ms: 0, by_provider: {} });
   await stores.log.record({ source: 'api', status: 'sandbox', message: message(), processingTimeMs: 2 });
   const q = await stores.log.record({ source: 'api', status: 'queued', message: message(), nextAttemptAt: Date.now() });
   const s = await stores.log.record({ source: 'api', status: 'sending', message: message(), lease: { owner: 'a', ms: 60_000 } });
@@ -140,6 +140,7 @@ storeTest('stats follow every transition without a scan', async ({ stores }) => 
     total_failed: 1,
     total_sandbox: 1,
     total_queued: 0,
+    total_scheduled: 0,
     avg_processing_time_ms: 4,
     by_provider: { Primary: { sent: 1, failed: 0 }, Backup: { sent: 0, failed: 1 } },
   });

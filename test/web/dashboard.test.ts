@@ -308,6 +308,31 @@ describe('dashboard without a token', () => {
     tp.assertClean([status(422)]);
     await tp.close();
   });
+
+  test('a scheduled email shows its time and a Cancel button, even in sandbox mode; Cancel makes it canceled', async () => {
+    const tp = await open(srv);
+    const { page } = tp;
+    await page.locator('.live[data-state="live"]').waitFor();
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    const subject = `Scheduled ${Date.now()}`;
+    const sent = await call('POST', '/api/send', email(subject, { send_at: at }));
+    assert.equal(sent.status, 202, sent.text);
+    assert.equal(sent.json.status, 'scheduled');
+    const row = page.locator(`tr[data-id="${sent.json.log_id}"]`);
+    await row.waitFor({ timeout: 5000 });
+    assert.equal(await row.locator('.badge').first().textContent(), 'Scheduled');
+    assert.equal(await row.locator('time.send-at').getAttribute('datetime'), at);
+    assert.match((await row.locator('.scheduled-at').textContent()) ?? '', /Scheduled for/);
+    await waitFor(async () => Number(await statText(page, 'total_scheduled')) >= 1, 5000, 'scheduled count');
+
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator(`tr[data-id="${sent.json.log_id}"][data-status="canceled"]`).waitFor({ timeout: 5000 });
+    assert.equal(new URL(page.url()).hash, '#/', 'the click stays on the outbox');
+    assert.equal((await call('GET', `/api/logs/${sent.json.log_id}`)).json.status, 'canceled');
+    assert.equal(await page.locator(`tr[data-id="${sent.json.log_id}"] button[data-action="cancel"]`).count(), 0);
+    tp.assertClean();
+    await tp.close();
+  });
 });
 
 describe('routing page', () => {

@@ -43,6 +43,8 @@ const STATUS_LABEL: Record<LogStatus, string> = {
   success: 'Sent',
   failed: 'Failed',
   sandbox: 'Sandbox',
+  scheduled: 'Scheduled',
+  canceled: 'Canceled',
 };
 
 export function statusLabel(status: LogStatus): string {

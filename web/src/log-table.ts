@@ -1,4 +1,5 @@
 // The outbox table: one row per log summary, upserted in place by id as events arrive.
+import { call, errorMessage } from './api';
 import { h } from './dom';
 import { fmtAgo, fmtMs, fmtTime, statusBadge } from './format';
 import { deliveryBadge } from './event-timeline';
@@ -51,7 +52,7 @@ export function logTable(): LogTable {
       rows.delete(String(id));
     },
     refreshTimes() {
-      for (const t of tbody.querySelectorAll('time')) t.textContent = fmtAgo(t.dateTime);
+      for (const t of tbody.querySelectorAll<HTMLTimeElement>('time:not(.send-at)')) t.textContent = fmtAgo(t.dateTime);
     },
     trim(max) {
       while (tbody.rows.length > max) {
@@ -72,6 +73,28 @@ export function logTable(): LogTable {
   }
 }
 
+/** "Scheduled for <time>" and a Cancel button; the event stream then turns the row into `canceled`. */
+export function scheduledAt(log: LogSummary): HTMLElement {
+  const out = h('span', { class: 'error-text small', role: 'status' });
+  const cancel = h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'cancel' }, 'Cancel') as HTMLButtonElement;
+  cancel.addEventListener('click', async (ev) => {
+    ev.stopPropagation();
+    cancel.disabled = true;
+    const res = await call('POST', `/api/logs/${encodeURIComponent(String(log.id))}/cancel`).catch(() => null);
+    if (!res?.ok) {
+      out.textContent = res ? errorMessage(res.status, res.body) : 'Cannot reach the ProtoPost API';
+      cancel.disabled = false;
+    }
+  });
+  return h(
+    'span',
+    { class: 'scheduled-at small block' },
+    h('span', { class: 'muted' }, 'Scheduled for ', h('time', { datetime: log.send_at ?? '', class: 'send-at' }, fmtTime(log.send_at))),
+    cancel,
+    out,
+  );
+}
+
 function renderRow(log: LogSummary): HTMLTableRowElement {
   const href = `#/logs/${encodeURIComponent(String(log.id))}`;
   const to = log.to_addresses ?? [];
@@ -87,6 +110,7 @@ function renderRow(log: LogSummary): HTMLTableRowElement {
       h('a', { href, class: 'subject-link' }, log.subject || '(no subject)'),
       h('span', { class: 'muted small block' }, `from ${log.from_address}`),
       log.error_message ? h('span', { class: 'error-text small block' }, log.error_message) : null,
+      log.status === 'scheduled' && log.send_at ? scheduledAt(log) : null,
     ),
     h('td', { 'data-label': 'To', class: 'cell-to' }, to[0] ?? '—', to.length > 1 ? h('span', { class: 'muted small' }, ` +${to.length - 1}`) : null),
     h(

@@ -10,6 +10,7 @@ import { fmtBytes, fmtMs, fmtTime, statusBadge } from './format';
 import { ICONS } from './icons';
 import type { Cleanup, Params } from './router';
 import type { LogDetail } from './types';
+import { scheduledAt } from './log-table';
 
 export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
   const id = params.id;
@@ -47,6 +48,7 @@ export function renderLogDetail(root: HTMLElement, params: Params): Cleanup {
         h('div', {}, h('h2', { class: 'detail-subject' }, log.subject || '(no subject)'), h('p', { class: 'muted' }, statusBadge(log.status), ' ', deliveryBadge(log.delivery_status), ` ${fmtTime(log.timestamp)} · via ${log.source === 'smtp' ? 'SMTP' : 'API'}`, log.api_key ? h('span', { 'data-testid': 'detail-api-key' }, ` · key ${log.api_key}`) : null)),
         release,
       ),
+      log.status === 'scheduled' && log.send_at ? h('div', { class: 'notice', role: 'note' }, scheduledAt(log)) : null,
       releaseOut,
       log.error_message ? h('div', { class: 'notice notice-bad', role: 'note' }, icon(ICONS.alert), log.error_message) : null,
       h(

@@ -9,6 +9,7 @@ const CARDS: readonly { key: keyof Stats; label: string; tone: string }[] = [
   { key: 'total_failed', label: 'Failed', tone: 'failed' },
   { key: 'total_sandbox', label: 'Sandbox', tone: 'sandbox' },
   { key: 'total_queued', label: 'Queued', tone: 'queued' },
+  { key: 'total_scheduled', label: 'Scheduled', tone: 'scheduled' },
   { key: 'avg_processing_time_ms', label: 'Avg. time', tone: 'time' },
 ];
 

@@ -1,7 +1,7 @@
 // Shapes of the public HTTP API (SPEC section 6), as the dashboard reads them.
 
-export type LogStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox';
-export const LOG_STATUSES: readonly LogStatus[] = ['queued', 'sending', 'success', 'failed', 'sandbox'];
+export type LogStatus = 'queued' | 'sending' | 'success' | 'failed' | 'sandbox' | 'scheduled' | 'canceled';
+export const LOG_STATUSES: readonly LogStatus[] = ['queued', 'sending', 'success', 'failed', 'sandbox', 'scheduled', 'canceled'];
 
 export interface LogSummary {
   readonly id: string | number;
@@ -16,12 +16,14 @@ export interface LogSummary {
   readonly processing_time_ms: number | null;
   readonly message_id: string | null;
   readonly error_message: string | null;
-  readonly source: 'api' | 'smtp';
+  readonly source: 'api' | 'smtp' | 'resend' | 'sendgrid' | 'postmark';
   readonly attempt_count: number;
   /** the latest delivered/deferred/bounced/complained/rejected provider event, or null */
   readonly delivery_status?: string | null;
   /** what submitted it: an API key's name, "AUTH_TOKEN", or null without auth */
   readonly api_key?: string | null;
+  /** when a scheduled email is (or was) due */
+  readonly send_at?: string | null;
 }
 
 /** A provider delivery event (SPEC section 12). */
@@ -108,6 +110,7 @@ export interface Stats {
   readonly total_failed: number;
   readonly total_sandbox: number;
   readonly total_queued: number;
+  readonly total_scheduled?: number;
   readonly avg_processing_time_ms: number | null;
   readonly by_provider?: Record<string, { sent: number; failed: number }>;
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { SendLog } from '../../store/send-log.js';
+import { SOURCES } from '../../core/email-log.js';
 import { MAX_QUERY_LENGTH } from '../../store/search.js';
 import type { Dispatcher } from '../../dispatch.js';
 import { toRfc822 } from '../../core/rfc822.js';
@@ -12,7 +13,7 @@ import { toHttpAnswer } from '../send-response.js';
 import { NotFoundError, ConflictError } from '../errors.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-const Status = Type.Union(['queued', 'sending', 'success', 'failed', 'sandbox'].map((s) => Type.Literal(s)));
+const Status = Type.Union(['queued', 'sending', 'success', 'failed', 'sandbox', 'scheduled', 'canceled'].map((s) => Type.Literal(s)));
 
 export const LogSummarySchema = Type.Object({
   id: Type.Integer(),
@@ -27,10 +28,11 @@ export const LogSummarySchema = Type.Object({
   processing_time_ms: Type.Union([Type.Number(), Type.Null()]),
   message_id: Nullable(Type.String()),
   error_message: Nullable(Type.String()),
-  source: Type.Union([Type.Literal('api'), Type.Literal('smtp')]),
+  source: Type.Union(SOURCES.map((s) => Type.Literal(s))),
   attempt_count: Type.Integer(),
   delivery_status: Type.Union([...DELIVERY_STATUSES.map((s) => Type.Literal(s)), Type.Null()]),
   api_key: Type.Union([Type.String(), Type.Null()], { description: 'what submitted it: the API key\'s name, "AUTH_TOKEN", or null when no auth is configured' }),
+  send_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when a scheduled email is (or was) due' }),
 });
 
 const LogDetailSchema = Type.Composite([
@@ -69,6 +71,7 @@ const StatsSchema = Type.Object({
   total_failed: Type.Integer(),
   total_sandbox: Type.Integer(),
   total_queued: Type.Integer(),
+  total_scheduled: Type.Integer({ description: 'emails scheduled now (waiting for their send_at)' }),
   avg_processing_time_ms: Type.Number(),
   by_provider: Type.Record(Type.String(), Type.Object({ sent: Type.Integer(), failed: Type.Integer() })),
 });
@@ -150,6 +153,26 @@ export function logRoutes(app: FastifyInstance, store: SendLog, dispatcher: Disp
       if (result === 'not_sandbox') throw new ConflictError('Only emails captured by sandbox mode can be released');
       const answer = toHttpAnswer(result);
       return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/logs/:id/cancel',
+    {
+      config: { scope: 'send' },
+      schema: {
+        tags: ['logs'],
+        summary: 'Cancel a scheduled email before it is sent',
+        description: '200 with the log summary, now `canceled`; 409 when the email is not `scheduled` (already sent, sending, canceled, or never scheduled).',
+        params: IdParams,
+        response: { 200: LogSummarySchema, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      const result = await dispatcher.cancel(req.params.id);
+      if (result === 'not_found') throw notFound();
+      if (result === 'not_scheduled') throw new ConflictError('Only scheduled emails can be canceled');
+      return (await store.summary(req.params.id)) ?? Promise.reject(notFound());
     },
   );
 

@@ -26,9 +26,10 @@ export class PgDeliveryQueue implements DeliveryQueue {
 
   async claim(owner: string, leaseMs: number, limit: number, now = Date.now()): Promise<ClaimedEmail[]> {
     // Each side is a range scan of its partial index; orphaned work (its sender died) goes first: it waited longest.
+    // A scheduled email is due at its send_at (its next_attempt_at) and is claimed under a lease like queued email.
     const rows = await this.sql.unsafe<(ClaimedRow & SummaryRow)[]>(
       `WITH due AS (
-        SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= $3
+        SELECT id FROM emails WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= $3
         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
       ), orphaned AS (
         SELECT id FROM emails WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= $3)
@@ -67,7 +68,7 @@ export class PgDeliveryQueue implements DeliveryQueue {
 
   async nextDueAt(): Promise<number | undefined> {
     const [{ due }] = await this.sql<{ due: number | null }[]>`SELECT least(
-      (SELECT min(next_attempt_at) FROM emails WHERE status = 'queued'),
+      (SELECT min(next_attempt_at) FROM emails WHERE status IN ('queued', 'scheduled')),
       (SELECT min(coalesce(lease_until, 0)) FROM emails WHERE status = 'sending')) AS due`;
     return due ?? undefined;
   }

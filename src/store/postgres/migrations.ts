@@ -169,4 +169,13 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
     CREATE INDEX emails_delivery_status ON emails (delivery_status, id) WHERE delivery_status IS NOT NULL;
     `,
   },
+  {
+    name: '005_scheduled_sends',
+    sql: `
+    -- scheduled sends (SPEC 13): they wait as 'scheduled' (next_attempt_at = send_at) and the queue claims them when due
+    ALTER TABLE emails ADD COLUMN send_at text;
+    DROP INDEX emails_queued;
+    CREATE INDEX emails_queued ON emails (next_attempt_at) WHERE status IN ('queued', 'scheduled');
+    `,
+  },
 ];

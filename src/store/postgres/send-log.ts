@@ -19,8 +19,8 @@ export class PgSendLog implements SendLog {
     const leased = e.status === 'sending' && e.lease;
     const [row] = await this.sql.unsafe<SummaryRow[]>(
       `INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw,
-        idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${SUMMARY_COLUMNS}`,
+        idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed, send_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${SUMMARY_COLUMNS}`,
       [
         new Date().toISOString(),
         e.source,
@@ -38,6 +38,7 @@ export class PgSendLog implements SendLog {
         leased ? Date.now() + e.lease!.ms : null,
         e.apiKey ?? null,
         e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
+        e.sendAt?.toISOString() ?? null,
       ] as never[],
       { prepare: true },
     );
@@ -169,6 +170,7 @@ export class PgSendLog implements SendLog {
       total_failed: c.get('status:failed') ?? 0,
       total_sandbox: c.get('status:sandbox') ?? 0,
       total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
+      total_scheduled: c.get('status:scheduled') ?? 0,
       avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
       by_provider: byProvider,
     };

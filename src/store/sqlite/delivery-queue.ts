@@ -17,9 +17,12 @@ interface ClaimedRow {
   created_at: string;
 }
 
-/** Due queued email and orphaned in-flight email (lease expired, or none: written before leases existed). */
+/**
+ * Due queued or scheduled email and orphaned in-flight email (lease expired, or none: written before leases
+ * existed). A scheduled email's next_attempt_at is its send_at; claimed, it is `sending` under a lease like any other.
+ */
 const CLAIMABLE = `SELECT id FROM (
-    SELECT id, next_attempt_at AS due FROM emails WHERE status = 'queued' AND next_attempt_at <= @now
+    SELECT id, next_attempt_at AS due FROM emails WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= @now
     UNION ALL
     SELECT id, coalesce(lease_until, 0) AS due FROM emails WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= @now)
   ) ORDER BY due LIMIT @limit`;
@@ -39,7 +42,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.renewStmt = db.prepare(`UPDATE emails SET lease_until = @until
       WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'sending' AND lease_owner = @owner RETURNING id`);
     this.nextDueStmt = db.prepare(`SELECT min(due) FROM (
-      SELECT min(next_attempt_at) AS due FROM emails WHERE status = 'queued'
+      SELECT min(next_attempt_at) AS due FROM emails WHERE status IN ('queued', 'scheduled')
       UNION ALL SELECT min(coalesce(lease_until, 0)) FROM emails WHERE status = 'sending')`).pluck();
   }
 

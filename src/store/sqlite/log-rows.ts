@@ -3,7 +3,7 @@ import { formatAddress, type Message } from '../../core/message.js';
 import type { AttemptRecord, LogDetail, LogSummary } from '../../core/email-log.js';
 
 export const SUMMARY_COLUMNS = `id, created_at, from_address, to_addresses, subject, provider_id, provider_name, provider_type,
-  status, processing_time_ms, message_id, error_message, source, attempt_count, api_key, delivery_status`;
+  status, processing_time_ms, message_id, error_message, source, attempt_count, api_key, delivery_status, send_at`;
 
 /** A summary as stored: the timestamp is created_at, the recipients a JSON array. */
 export type SummaryRow = Omit<LogSummary, 'timestamp' | 'to_addresses'> & { created_at: string; to_addresses: string };
@@ -27,6 +27,7 @@ export const toSummary = (r: SummaryRow): LogSummary => ({
   attempt_count: r.attempt_count,
   delivery_status: r.delivery_status,
   api_key: r.api_key,
+  send_at: r.send_at,
 });
 
 /** `m`: the stored Message with its parts (derived from the raw source when it has one). */

@@ -174,4 +174,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX webhook_attempts_hook ON webhook_attempts(webhook_id, id);
   CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);
   `,
+  // 7: scheduled sends (`send_at`): they wait as `scheduled` and the queue claims them when due.
+  `
+  ALTER TABLE emails ADD COLUMN send_at TEXT;
+  DROP INDEX emails_due;
+  CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status IN ('queued', 'sending', 'scheduled');
+  `,
 ];

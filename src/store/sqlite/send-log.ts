@@ -24,8 +24,8 @@ export class SqliteSendLog implements SendLog {
   ) {
     this.prepared = statementCache(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed, send_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertSearch = db.prepare('INSERT INTO emails_fts(rowid, subject, addresses) VALUES (?, ?, ?)');
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
@@ -60,6 +60,7 @@ export class SqliteSendLog implements SendLog {
       leased ? Date.now() + e.lease!.ms : null,
       e.apiKey ?? null,
       e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
+      e.sendAt?.toISOString() ?? null,
     ];
     // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
     const addresses = `${row[3]} ${row[4]}`;
@@ -186,6 +187,7 @@ export class SqliteSendLog implements SendLog {
       total_failed: c.get('status:failed') ?? 0,
       total_sandbox: c.get('status:sandbox') ?? 0,
       total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
+      total_scheduled: c.get('status:scheduled') ?? 0,
       avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
       by_provider: byProvider,
     };

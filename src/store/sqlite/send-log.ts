@@ -1,4 +1,5 @@
 // SendLog on SQLite: writes share group commits; reads are single statements; counters kept by triggers.
+import { statsFromCounters } from '../stats.js';
 import type { Statement } from 'better-sqlite3';
 import { formatAddress, type Message } from '../../core/message.js';
 import type { LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
@@ -172,25 +173,7 @@ export class SqliteSendLog implements SendLog {
 
   async stats(): Promise<Stats> {
     const rows = this.prepared('SELECT key, value FROM counters').all() as { key: string; value: number }[];
-    const c = new Map(rows.map((r) => [r.key, r.value]));
-    const byProvider: Stats['by_provider'] = {};
-    for (const [key, value] of c) {
-      const m = /^(sent|failed):(.*)$/s.exec(key);
-      if (!m || value === 0) continue;
-      byProvider[m[2]] ??= { sent: 0, failed: 0 };
-      byProvider[m[2]][m[1] as 'sent' | 'failed'] = value;
-    }
-    const n = c.get('time_n') ?? 0;
-    return {
-      total: c.get('total') ?? 0,
-      total_sent: c.get('status:success') ?? 0,
-      total_failed: c.get('status:failed') ?? 0,
-      total_sandbox: c.get('status:sandbox') ?? 0,
-      total_queued: (c.get('status:queued') ?? 0) + (c.get('status:sending') ?? 0),
-      total_scheduled: c.get('status:scheduled') ?? 0,
-      avg_processing_time_ms: n > 0 ? Math.round(((c.get('time_sum') ?? 0) / n) * 100) / 100 : 0,
-      by_provider: byProvider,
-    };
+    return statsFromCounters(rows);
   }
 
 }

@@ -1,5 +1,5 @@
-// Provider delivery events stored on their emails (SPEC section 12). Backend-neutral: the SQLite
-// implementation is in sqlite/, a PostgreSQL one implements the same interface.
+// Provider delivery events stored on their emails (SPEC section 12). Backend-neutral: implemented in
+// sqlite/ and postgres/.
 import type { DeliveryEvent, InboundEvent } from '../core/delivery-event.js';
 
 /** An event that was new and matched an email. */
@@ -21,7 +21,9 @@ export interface RecordResult {
 export interface DeliveryEvents {
   /**
    * Stores verified events of provider `providerId` on the emails that provider sent with their message
-   * ids, once each, and moves each email's delivery_status on to its latest delivery-status event.
+   * ids, once each (deduplicated by the database on (provider, dedupe key), so the same event recorded by two
+   * instances at once is stored by one), moves each email's delivery_status on to its latest delivery-status
+   * event (never back to an earlier occurred_at), and announces each email that gained an event.
    */
   record(providerId: string, events: readonly InboundEvent[]): Promise<RecordResult>;
   /** An email's events in order of the provider's occurred_at. */

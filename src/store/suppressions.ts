@@ -1,5 +1,6 @@
 // The one suppression list across providers: addresses that hard-bounced, complained or were added by
-// hand. Addresses compare case-insensitively. Backend-neutral interface; SQLite in sqlite/.
+// hand. Addresses compare case-insensitively. Backend-neutral interface; SQLite in sqlite/,
+// PostgreSQL (shared by every instance) in postgres/.
 
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'manual';
 export const SUPPRESSION_REASONS: readonly SuppressionReason[] = ['hard_bounce', 'complaint', 'manual'];

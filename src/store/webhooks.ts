@@ -1,5 +1,6 @@
 // Outbound webhook endpoints and their durable delivery queue (claimed with leases, so several
-// workers — or instances on one database — never send the same delivery at once). Backend-neutral.
+// workers — or instances on one database — never send the same delivery at once). Backend-neutral:
+// SQLite in sqlite/, PostgreSQL in postgres/.
 
 export interface WebhookEndpoint {
   readonly id: string;
@@ -42,16 +43,23 @@ export interface DeliveryAttempt {
 export interface WebhookDeliveries {
   /** Stores a delivery for each endpoint before anything is attempted. */
   enqueue(items: readonly { webhookId: string; msgId: string; event: string; payload: string }[], at: number): Promise<void>;
-  /** Leases up to `limit` due deliveries (pending, and not leased or lease expired) for `leaseMs`. */
+  /**
+   * Leases up to `limit` due deliveries (pending, and not leased or lease expired) to `owner` for `leaseMs`.
+   * Two concurrent claims, from any connection or instance, never return the same delivery.
+   */
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedDelivery[]>;
-  /** Records one attempt; `nextAttemptAt` null = done (delivered or given up). */
-  finishAttempt(id: number, a: Omit<DeliveryAttempt, 'event' | 'msg_id'>, nextAttemptAt: number | null): Promise<void>;
+  /**
+   * Records one attempt and ends the lease; `nextAttemptAt` null = done (delivered or given up). Applies only
+   * while `owner` still holds the lease: false when it was lost (expired and claimed by another worker), and
+   * then nothing is recorded, so the new holder's attempt is not cut short.
+   */
+  finishAttempt(owner: string, id: number, a: Omit<DeliveryAttempt, 'event' | 'msg_id'>, nextAttemptAt: number | null): Promise<boolean>;
   /**
    * At start, for a backend one process owns (SQLite): no lease can belong to a live worker, so leases are
    * released at once instead of waiting for them to expire. Shared backends let leases expire instead.
    */
   releaseLeases(): Promise<void>;
-  /** When the next pending delivery falls due (epoch ms). */
+  /** When the next pending delivery falls due (epoch ms); a leased one when its lease expires. */
   nextDueAt(): Promise<number | undefined>;
   /** An endpoint's recent attempts, newest first. */
   recent(webhookId: string, limit: number): Promise<DeliveryAttempt[]>;

@@ -1,6 +1,7 @@
 // The PostgreSQL backend's own cases beyond the conformance suite: migrations raced by several instances on an
 // empty database, concurrent claims from separate pools, the idempotency race across pools, counters that
-// stay exact under concurrent writers, singletons that move when their holder goes, and a fresh database's errors.
+// stay exact under concurrent writers, singletons that move when their holder goes, changes (delivery events
+// too) reaching the other instances, and a fresh database's errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
@@ -124,6 +125,24 @@ test('changes made on one instance reach the others through LISTEN/NOTIFY', skip
   while (!seen.some((s) => s.id === id) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   unsubscribe();
   assert.deepEqual(seen.find((s) => s.id === id), { id, status: 'sandbox', local: false, subject: 'over the wire' });
+});
+
+test('an email changed by a delivery event on one instance is announced on the others (not as a transition)', skip, async () => {
+  const [a, b] = await Promise.all([open(), open()]);
+  const id = await a.log.record({ source: 'api', status: 'sending', message: message('bounced later') });
+  await a.log.transition(id, { to: 'success', provider: { id: 'p1', name: 'P1', type: 'resend' }, messageId: 'evt-1', attempts: [] });
+  const seen: { id: number; transitioned: boolean; local: boolean; delivery_status?: string | null }[] = [];
+  const unsubscribe = b.changes.subscribe((c) => {
+    void c.summary().then((s) => seen.push({ id: c.id, transitioned: c.transitioned, local: c.local, delivery_status: s?.delivery_status }));
+  });
+  const r = await a.events.record('p1', [
+    { type: 'bounced', bounce_type: 'hard', recipient: 'b@example.com', occurred_at: new Date().toISOString(), provider_id: 'p1', detail: null, url: null, message_key: 'evt-1', dedupe_key: 'e1' },
+  ]);
+  assert.equal(r.stored.length, 1);
+  const until = Date.now() + 5000;
+  while (!seen.some((s) => s.id === id && s.delivery_status) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  unsubscribe();
+  assert.deepEqual(seen.find((s) => s.id === id && s.delivery_status), { id, transitioned: false, local: false, delivery_status: 'bounced' });
 });
 
 test('a database that does not answer at start is one clear error without the password', skip, async () => {

@@ -15,7 +15,8 @@ const PAYLOAD_LIMIT = 7900;
 interface Wire {
   /** sender */
   readonly i: string;
-  readonly c: readonly { readonly id: number; readonly s?: LogSummary; readonly st?: EmailStatus; readonly p?: string | null }[];
+  /** `t: 0`: the change edited the record without a status transition (a delivery event) */
+  readonly c: readonly { readonly id: number; readonly s?: LogSummary; readonly st?: EmailStatus; readonly p?: string | null; readonly t?: 0 }[];
 }
 
 export class Changes {
@@ -43,9 +44,10 @@ export class Changes {
       const read = Promise.resolve(summary);
       this.feed.publish({ id: row.id, status: row.status, provider: row.provider_name, transitioned, local: true, summary: () => read });
     }
-    const entry = JSON.stringify({ id: row.id, s: summary });
+    const t = transitioned ? undefined : 0;
+    const entry = JSON.stringify({ id: row.id, s: summary, t });
     // A summary too big for one notification travels as its id; the receiver reads it.
-    const text = Buffer.byteLength(entry) < PAYLOAD_LIMIT - 100 ? entry : JSON.stringify({ id: row.id, st: row.status, p: row.provider_name });
+    const text = Buffer.byteLength(entry) < PAYLOAD_LIMIT - 100 ? entry : JSON.stringify({ id: row.id, st: row.status, p: row.provider_name, t });
     this.outbox.push({ text, bytes: Buffer.byteLength(text) });
     if (!this.flushing) {
       this.flushing = true;
@@ -96,7 +98,7 @@ export class Changes {
         id: c.id,
         status,
         provider: c.s?.provider_name ?? c.p ?? null,
-        transitioned: true,
+        transitioned: c.t !== 0,
         local: false,
         summary: () => (read ??= this.readSummary(c.id)),
       });

@@ -159,7 +159,7 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
   },
   {
     // SPEC section 12 on the send log (as SQLite migration 6): delivery status, suppressed recipients, the
-    // on_uncertain retry pin. The events, suppression and webhook tables are not on PostgreSQL yet (unsupported.ts).
+    // on_uncertain retry pin. The events, suppression and webhook tables follow in 006.
     name: '004_section12_log',
     sql: `
     ALTER TABLE emails ADD COLUMN delivery_status text;
@@ -176,6 +176,84 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
     ALTER TABLE emails ADD COLUMN send_at text;
     DROP INDEX emails_queued;
     CREATE INDEX emails_queued ON emails (next_attempt_at) WHERE status IN ('queued', 'scheduled');
+    `,
+  },
+  {
+    // SPEC section 12 stores (as SQLite migration 6): provider delivery events on their emails, the suppression
+    // list, outbound webhooks and their leased deliveries. Timestamps are ISO text and epoch-ms bigints as in
+    // SQLite, so both backends share their row mappers (src/store/event-rows.ts).
+    name: '006_section12_stores',
+    sql: `
+    -- A provider message id as events name it: trimmed, angle brackets stripped (core messageKey(), SQLite's
+    -- generated message_key column). An expression index matches events to emails without rewriting the table.
+    CREATE FUNCTION message_key(id text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+      SELECT CASE WHEN btrim(id) LIKE '<%>' THEN btrim(substr(btrim(id), 2, length(btrim(id)) - 2)) ELSE btrim(id) END
+    $$;
+    CREATE INDEX emails_message_key ON emails (message_key(message_id), provider_id, id) WHERE message_id IS NOT NULL;
+
+    -- The unique key makes the dedupe atomic: a provider's retry, on any instance, inserts nothing.
+    CREATE TABLE delivery_events (
+      id bigserial PRIMARY KEY,
+      email_id bigint NOT NULL REFERENCES emails (id) ON DELETE CASCADE,
+      provider_id text NOT NULL,
+      type text NOT NULL,
+      bounce_type text,
+      recipient text NOT NULL,
+      occurred_at text NOT NULL,
+      detail text,
+      url text,
+      dedupe_key text NOT NULL,
+      UNIQUE (provider_id, dedupe_key)
+    );
+    CREATE INDEX delivery_events_email ON delivery_events (email_id, occurred_at);
+
+    CREATE TABLE suppressions (
+      email_key text PRIMARY KEY,
+      email text NOT NULL,
+      reason text NOT NULL,
+      provider_id text,
+      log_id bigint,
+      created_at text NOT NULL
+    );
+    CREATE INDEX suppressions_created ON suppressions (created_at DESC, email_key);
+
+    CREATE TABLE webhooks (
+      id text PRIMARY KEY,
+      url text NOT NULL,
+      events text NOT NULL,
+      description text,
+      secret text NOT NULL,
+      created_at text NOT NULL
+    );
+
+    CREATE TABLE webhook_deliveries (
+      id bigserial PRIMARY KEY,
+      webhook_id text NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+      msg_id text NOT NULL,
+      event text NOT NULL,
+      payload text NOT NULL,
+      status text NOT NULL,
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at bigint,
+      lease_owner text,
+      lease_until bigint,
+      created_at text NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id);
+
+    CREATE TABLE webhook_attempts (
+      id bigserial PRIMARY KEY,
+      delivery_id bigint NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+      webhook_id text NOT NULL,
+      attempted_at text NOT NULL,
+      status_code integer,
+      duration_ms double precision NOT NULL,
+      error text,
+      outcome text NOT NULL
+    );
+    CREATE INDEX webhook_attempts_hook ON webhook_attempts (webhook_id, id);
+    CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
     `,
   },
 ];

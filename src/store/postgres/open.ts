@@ -1,5 +1,6 @@
 // PostgreSQL backend entry point (DATABASE_URL): one pool, migrations under an advisory lock, LISTEN for the
-// other instances' changes, and the Stores set over them.
+// other instances' changes, and the Stores set over them — every store SQLite has, section 12's included
+// (delivery events, suppressions, outbound webhooks and their leased deliveries), shared by all instances.
 import type { StoreSettings, Stores } from '../stores.js';
 import { openPool, redactUrl } from './connect.js';
 import { isConnectionError } from './errors.js';
@@ -12,7 +13,9 @@ import { PgLogRetention } from './log-retention.js';
 import { PgConfigRecords } from './config-records.js';
 import { Singletons } from './singletons.js';
 import { PgApiKeys } from './api-keys.js';
-import { unsupportedEvents, unsupportedSuppressions, unsupportedWebhookDeliveries, unsupportedWebhooks } from './unsupported.js';
+import { PgDeliveryEvents } from './delivery-events.js';
+import { PgSuppressions } from './suppressions.js';
+import { PgWebhookDeliveries, PgWebhooks } from './webhooks.js';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -43,11 +46,11 @@ export async function openPostgresStores(settings: StoreSettings): Promise<Store
     changes: changes.feed,
     config: new PgConfigRecords(sql),
     apiKeys: new PgApiKeys(sql),
-    // Section 12 is SQLite-only for now: see unsupported.ts.
-    events: unsupportedEvents,
-    suppressions: unsupportedSuppressions,
-    webhooks: unsupportedWebhooks,
-    webhookDeliveries: unsupportedWebhookDeliveries,
+    // Section 12: shared by every instance; an email an event changed is announced to all of them.
+    events: new PgDeliveryEvents(sql, (ids) => log.changedMany(ids)),
+    suppressions: new PgSuppressions(sql),
+    webhooks: new PgWebhooks(sql),
+    webhookDeliveries: new PgWebhookDeliveries(sql),
     leads: (task) => singletons.leads(task),
     async ping() {
       let timer: NodeJS.Timeout | undefined;

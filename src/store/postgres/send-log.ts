@@ -1,6 +1,7 @@
 // SendLog on PostgreSQL: every write is one statement (data-modifying CTEs keep an outcome and its attempts
 // atomic) on the pool's autocommit, so each resolves only after its commit is durable.
 import { statsFromCounters } from '../stats.js';
+import { likeSubstring } from '../event-rows.js';
 import { formatAddress } from '../../core/message.js';
 import type { EmailStatus, LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
 import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
@@ -124,7 +125,7 @@ export class PgSendLog implements SendLog {
     if (f.delivery_status) where.push(`delivery_status = ${arg(f.delivery_status)}`);
     if (f.q) {
       // ILIKE: SQLite's LIKE is case-insensitive for ASCII; the same query finds the same records on both.
-      const like = arg(`%${f.q.replace(/[\\%_]/g, '\\$&')}%`);
+      const like = arg(likeSubstring(f.q));
       where.push(`(subject ILIKE ${like} OR from_address ILIKE ${like} OR to_addresses ILIKE ${like})`);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
@@ -145,8 +146,13 @@ export class PgSendLog implements SendLog {
   }
 
   async changed(id: number): Promise<void> {
-    const [row] = await this.sql.unsafe<SummaryRow[]>(`SELECT ${SUMMARY_COLUMNS} FROM emails WHERE id = $1`, [id], { prepare: true });
-    if (row) this.changes.announce(row, false);
+    return this.changedMany([id]);
+  }
+
+  /** Announces records changed outside `transition` (to this instance's listeners and, by NOTIFY, the others'). */
+  async changedMany(ids: readonly number[]): Promise<void> {
+    const rows = await this.sql.unsafe<SummaryRow[]>(`SELECT ${SUMMARY_COLUMNS} FROM emails WHERE id = ANY($1::bigint[]) ORDER BY id`, [[...ids]] as never[], { prepare: true });
+    for (const row of rows) this.changes.announce(row, false);
   }
 
   async counter(...keys: string[]): Promise<number> {

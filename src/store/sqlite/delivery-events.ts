@@ -3,6 +3,7 @@
 import type { Statement } from 'better-sqlite3';
 import { DELIVERY_STATUSES, type DeliveryEvent, type InboundEvent } from '../../core/delivery-event.js';
 import type { DeliveryEvents, RecordResult, StoredEvent } from '../delivery-events.js';
+import { EVENT_COLUMNS } from '../event-rows.js';
 import type { Db } from './database.js';
 
 export class SqliteDeliveryEvents implements DeliveryEvents {
@@ -19,8 +20,7 @@ export class SqliteDeliveryEvents implements DeliveryEvents {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, dedupe_key) DO NOTHING`);
     this.advanceStatus = db.prepare(`UPDATE emails SET delivery_status = ?, delivery_status_at = ?
       WHERE id = ? AND (delivery_status_at IS NULL OR delivery_status_at <= ?)`);
-    this.select = db.prepare(`SELECT type, bounce_type, recipient, occurred_at, provider_id, detail, url
-      FROM delivery_events WHERE email_id = ? ORDER BY occurred_at, id`);
+    this.select = db.prepare(`SELECT ${EVENT_COLUMNS} FROM delivery_events WHERE email_id = ? ORDER BY occurred_at, id`);
   }
 
   async record(providerId: string, events: readonly InboundEvent[]): Promise<RecordResult> {

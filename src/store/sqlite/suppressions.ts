@@ -1,9 +1,8 @@
 // SQLite Suppressions: keyed by the lower-cased address, the address kept as first seen.
 import type { Statement } from 'better-sqlite3';
 import { suppressionKey, type Suppression, type SuppressionFilter, type Suppressions } from '../suppressions.js';
+import { likeSubstring, SUPPRESSION_COLUMNS as COLUMNS } from '../event-rows.js';
 import type { Db } from './database.js';
-
-const COLUMNS = 'email, reason, provider_id, log_id, created_at';
 
 export class SqliteSuppressions implements Suppressions {
   private readonly insert: Statement;
@@ -31,7 +30,7 @@ export class SqliteSuppressions implements Suppressions {
 
   async list(f: SuppressionFilter): Promise<{ suppressions: Suppression[]; total: number }> {
     const where = f.q ? `WHERE email_key LIKE ? ESCAPE '\\'` : '';
-    const args = f.q ? [`%${suppressionKey(f.q).replace(/[\\%_]/g, '\\$&')}%`] : [];
+    const args = f.q ? [likeSubstring(suppressionKey(f.q))] : [];
     const suppressions = this.db.prepare(`SELECT ${COLUMNS} FROM suppressions ${where} ORDER BY created_at DESC, email_key LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as Suppression[];
     const total = (this.db.prepare(`SELECT count(*) AS n FROM suppressions ${where}`).get(...args) as { n: number }).n;
     return { suppressions, total };

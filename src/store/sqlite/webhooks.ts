@@ -1,17 +1,7 @@
 // SQLite Webhooks and WebhookDeliveries. The lease columns make a claim exclusive until it expires.
 import type { ClaimedDelivery, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint, Webhooks } from '../webhooks.js';
+import { WEBHOOK_ATTEMPT_COLUMNS, CLAIMED_COLUMNS, toClaimed, toEndpoint, toEndpointWithSecret, type ClaimedRow, type EndpointRow } from '../event-rows.js';
 import type { Db } from './database.js';
-
-interface EndpointRow {
-  id: string;
-  url: string;
-  events: string;
-  description: string | null;
-  created_at: string;
-  secret: string;
-}
-
-const toEndpoint = ({ secret: _s, ...r }: EndpointRow): WebhookEndpoint => ({ ...r, events: JSON.parse(r.events) });
 
 export class SqliteWebhooks implements Webhooks {
   constructor(private readonly db: Db) {}
@@ -26,7 +16,7 @@ export class SqliteWebhooks implements Webhooks {
 
   async get(id: string): Promise<(WebhookEndpoint & { secret: string }) | undefined> {
     const row = this.db.prepare('SELECT * FROM webhooks WHERE id = ?').get(id) as EndpointRow | undefined;
-    return row && { ...toEndpoint(row), secret: row.secret };
+    return row && toEndpointWithSecret(row);
   }
 
   async delete(id: string): Promise<boolean> {
@@ -49,21 +39,23 @@ export class SqliteWebhookDeliveries implements WebhookDeliveries {
   async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedDelivery[]> {
     const rows = this.db
       .prepare(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE id IN
-        (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+        (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
          ORDER BY next_attempt_at LIMIT ?)
-        RETURNING id, webhook_id, msg_id, event, payload, attempts`)
-      .all(owner, now + leaseMs, now, now, limit) as { id: number; webhook_id: string; msg_id: string; event: string; payload: string; attempts: number }[];
-    return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id, msgId: r.msg_id, event: r.event, payload: r.payload, attempts: r.attempts }));
+        RETURNING ${CLAIMED_COLUMNS}`)
+      .all(owner, now + leaseMs, now, now, limit) as ClaimedRow[];
+    return rows.map(toClaimed);
   }
 
-  async finishAttempt(id: number, a: Omit<DeliveryAttempt, 'event' | 'msg_id'>, nextAttemptAt: number | null): Promise<void> {
-    this.db.transaction(() => {
-      const row = this.db.prepare('SELECT webhook_id FROM webhook_deliveries WHERE id = ?').get(id) as { webhook_id: string } | undefined;
-      if (!row) return;
+  async finishAttempt(owner: string, id: number, a: Omit<DeliveryAttempt, 'event' | 'msg_id'>, nextAttemptAt: number | null): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+          WHERE id = ? AND lease_owner = ? RETURNING webhook_id`)
+        .get(nextAttemptAt === null ? a.outcome : 'pending', nextAttemptAt, id, owner) as { webhook_id: string } | undefined;
+      if (!row) return false;
       this.db.prepare('INSERT INTO webhook_attempts (delivery_id, webhook_id, attempted_at, status_code, duration_ms, error, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(id, row.webhook_id, a.attempted_at, a.status_code, a.duration_ms, a.error, a.outcome);
-      this.db.prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`)
-        .run(nextAttemptAt === null ? a.outcome : 'pending', nextAttemptAt, id);
+      return true;
     })();
   }
 
@@ -72,14 +64,14 @@ export class SqliteWebhookDeliveries implements WebhookDeliveries {
   }
 
   async nextDueAt(): Promise<number | undefined> {
-    const row = this.db.prepare(`SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`).get() as { at: number | null };
+    const row = this.db.prepare(`SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) AS at FROM webhook_deliveries WHERE status = 'pending'`).get() as { at: number | null };
     return row.at ?? undefined;
   }
 
   async recent(webhookId: string, limit: number): Promise<DeliveryAttempt[]> {
     return this.db
-      .prepare(`SELECT d.event, d.msg_id, a.attempted_at, a.status_code, a.duration_ms, a.error, a.outcome
-        FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE a.webhook_id = ? ORDER BY a.id DESC LIMIT ?`)
+      .prepare(`SELECT ${WEBHOOK_ATTEMPT_COLUMNS} FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+        WHERE a.webhook_id = ? ORDER BY a.id DESC LIMIT ?`)
       .all(webhookId, limit) as DeliveryAttempt[];
   }
 }

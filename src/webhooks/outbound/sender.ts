@@ -25,9 +25,15 @@ export interface SenderOptions {
   readonly resolve?: Resolver;
   readonly timeoutMs?: number;
   readonly leaseMs?: number;
+  /**
+   * The longest the sender sleeps before looking again (default 10 s). On a shared database another instance
+   * may enqueue deliveries, or die holding some; this finds them without being woken.
+   */
+  readonly pollMs?: number;
 }
 
 const BATCH = 20;
+const POLL_MS = 10_000;
 const SUBSCRIBERS_TTL_MS = 2_000;
 const ERROR_MAX = 300;
 
@@ -115,10 +121,10 @@ export class WebhookSender {
 
   private async schedule(): Promise<void> {
     if (this.stopped) return;
+    const poll = this.o.pollMs ?? POLL_MS;
     const at = await this.deliveries.nextDueAt().catch(() => undefined);
-    if (at === undefined) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1));
+    this.timer = setTimeout(() => void this.run(), at === undefined ? poll : Math.min(Math.max(0, at - Date.now()), poll));
     this.timer.unref();
   }
 
@@ -130,7 +136,8 @@ export class WebhookSender {
     const delivered = result.status !== null && result.status >= 200 && result.status < 300;
     const delay = this.o.retryDelaysMs[d.attempts];
     const next = delivered || !endpoint || delay === undefined ? null : Date.now() + delay;
-    await this.deliveries.finishAttempt(
+    const held = await this.deliveries.finishAttempt(
+      this.owner,
       d.id,
       {
         attempted_at: new Date(started).toISOString(),
@@ -141,6 +148,9 @@ export class WebhookSender {
       },
       next,
     );
+    // Not held: this attempt outlived its lease and another worker has the delivery now (its outcome counts, not
+    // this one), or the endpoint was deleted meanwhile.
+    if (!held && endpoint) this.o.logger.warn({ delivery: d.id, webhook: d.webhookId }, 'webhook delivery no longer held after an attempt (lease lost or webhook deleted); outcome dropped');
   }
 
   private async post(rawUrl: string, secret: string, d: ClaimedDelivery): Promise<AttemptResult> {

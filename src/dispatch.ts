@@ -77,6 +77,8 @@ export interface DeliverOptions {
   readonly t0?: number;
   /** the providers to try; planned now when absent */
   readonly plan?: readonly ProviderConfig[];
+  /** the config that plan came from (one snapshot per email); read now when absent */
+  readonly cfg?: AppConfig;
   /** sandbox turned on while it waited: capture it instead (the queue) */
   readonly honourSandbox?: boolean;
   /** without it a failure is final (synchronous sends, release) */
@@ -177,7 +179,7 @@ export class Dispatcher {
     // Stored as `sending` under our lease: if this process dies mid-send, the queue delivers it once the lease expires.
     const id = await this.d.log.record({ ...stored, status: 'sending', lease: this.d.lease });
     o.onStored?.(id);
-    return this.deliver({ id, message, deliveryKey }, { t0, plan });
+    return this.deliver({ id, message, deliveryKey }, { t0, plan, cfg });
   }
 
   private async schedule(message: Message, sendAt: Date, o: SubmitOptions): Promise<DispatchResult> {
@@ -226,7 +228,7 @@ export class Dispatcher {
     const t0 = o.t0 ?? performance.now();
     const { log, lease } = this.d;
     const holder = lease.owner;
-    const cfg = this.d.config.current();
+    const cfg = o.cfg ?? this.d.config.current();
     if (o.honourSandbox && cfg.routing.sandbox) {
       const processingTimeMs = elapsedSince(t0);
       await log.transition(email.id, { to: 'sandbox', holder, processingTimeMs, nextAttemptAt: null });

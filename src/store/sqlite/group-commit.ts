@@ -2,6 +2,12 @@
 // concurrent sends costs one WAL commit instead of one each. Every caller still waits for the commit.
 import type { Db } from './database.js';
 
+/** Work around every transaction of the batch: `begin` before its writes, `beforeCommit` after them, inside it. */
+export interface TransactionHooks {
+  begin(): void;
+  beforeCommit(): void;
+}
+
 interface Pending {
   readonly work: () => unknown;
   readonly resolve: (value: any) => void;
@@ -12,7 +18,21 @@ export class GroupCommit {
   private pending: Pending[] = [];
   private scheduled = false;
 
+  private readonly hooks: TransactionHooks[] = [];
+
   constructor(private readonly db: Db) {}
+
+  /** Hooks run around every transaction this group commit opens (a rolled-back one's work is redone in the retry). */
+  around(hooks: TransactionHooks): void {
+    this.hooks.push(hooks);
+  }
+
+  private inTransaction<T>(work: () => T): T {
+    for (const h of this.hooks) h.begin();
+    const result = work();
+    for (const h of this.hooks) h.beforeCommit();
+    return result;
+  }
 
   /** Runs `work` inside the next shared transaction; resolves once that transaction has committed. */
   run<T>(work: () => T): Promise<T> {
@@ -38,14 +58,14 @@ export class GroupCommit {
     try {
       // IMMEDIATE: take the write lock up front, so another connection on the file waits (busy_timeout)
       // instead of failing the upgrade from a read.
-      this.db.transaction(() => {
+      this.db.transaction(() => this.inTransaction(() => {
         for (const p of batch) results.push(p.work());
-      }).immediate();
+      })).immediate();
     } catch {
       // One failing write rolled the batch back: run each alone so only the faulty one fails.
       for (const p of batch) {
         try {
-          p.resolve(this.db.transaction(p.work).immediate());
+          p.resolve(this.db.transaction(() => this.inTransaction(p.work)).immediate());
         } catch (err) {
           p.reject(err);
         }

@@ -2,6 +2,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { LogRetention } from '../log-retention.js';
 import type { Db } from './database.js';
+import type { SearchIndexer } from './search-index.js';
 
 const FINAL = `status IN ('success', 'failed', 'sandbox')`;
 
@@ -11,13 +12,16 @@ export class SqliteLogRetention implements LogRetention {
   private readonly firstFrom: Statement;
   private readonly edgeBeyond: Statement;
 
-  constructor(db: Db) {
+  constructor(db: Db, search: SearchIndexer) {
     const doomed = `SELECT id FROM emails WHERE id <= ? AND ${FINAL} ORDER BY id LIMIT ?`;
     const unindex = db.prepare(`DELETE FROM emails_fts WHERE rowid IN (${doomed})`);
     const del = db.prepare(`DELETE FROM emails WHERE id IN (${doomed})`);
     // The search rows go in the same transaction as their emails: the index never names a deleted record.
     const step = db.transaction((edge: number, batch: number) => (unindex.run(edge, batch), del.run(edge, batch).changes));
-    this.deleteUpTo = (edge, batch) => step.immediate(edge, batch);
+    this.deleteUpTo = (edge, batch) => {
+      search.catchUp(); // so no deleted row's index entry is left behind, and no id SQLite reuses looks indexed
+      return step.immediate(edge, batch);
+    };
     this.bounds = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM emails');
     this.firstFrom = db.prepare('SELECT id, created_at FROM emails WHERE id >= ? ORDER BY id LIMIT 1');
     this.edgeBeyond = db.prepare('SELECT id FROM emails ORDER BY id DESC LIMIT 1 OFFSET ?').pluck();

@@ -180,4 +180,18 @@ export const migrations: readonly string[] = [
   DROP INDEX emails_due;
   CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status IN ('queued', 'sending', 'scheduled');
   `,
+  // 8: new emails are counted by the store, per group commit (counters.ts), instead of a trigger per row.
+  `
+  DROP TRIGGER emails_count_insert;
+  `,
 ];
+
+/** Recomputes every counter from the rows (for databases filled without the store, e.g. benchmarks). */
+export const RECOUNT = `DELETE FROM counters;
+  INSERT INTO counters(key, value)
+    SELECT 'total', count(*) FROM emails
+    UNION ALL SELECT 'status:' || status, count(*) FROM emails GROUP BY status
+    UNION ALL SELECT 'time_sum', coalesce(sum(processing_time_ms), 0) FROM emails WHERE processing_time_ms IS NOT NULL AND status IN ('success','failed','sandbox')
+    UNION ALL SELECT 'time_n', count(*) FROM emails WHERE processing_time_ms IS NOT NULL AND status IN ('success','failed','sandbox')
+    UNION ALL SELECT 'sent:' || provider_name, count(*) FROM emails WHERE status = 'success' AND provider_name IS NOT NULL GROUP BY provider_name
+    UNION ALL SELECT 'failed:' || provider_name, count(*) FROM emails WHERE status = 'failed' AND provider_name IS NOT NULL GROUP BY provider_name;`;

@@ -2,6 +2,8 @@
 import type { Stores } from '../stores.js';
 import { openDatabase, type Db } from './database.js';
 import { GroupCommit } from './group-commit.js';
+import { NewEmailCounters } from './counters.js';
+import { SearchIndexer } from './search-index.js';
 import { Announcer } from './announcer.js';
 import { SqliteSendLog } from './send-log.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
@@ -20,15 +22,18 @@ export function openSqliteStores(path: string): Stores {
 /** The stores over a connection already opened (benchmarks tune its pragmas first); close() closes it. */
 export function storesOver(db: Db): Stores {
   const writes = new GroupCommit(db);
+  const counters = new NewEmailCounters(db);
+  writes.around(counters);
+  const search = new SearchIndexer(db, writes);
   const changes = new Announcer(db);
-  const log = new SqliteSendLog(db, writes, changes);
+  const log = new SqliteSendLog(db, writes, changes, counters, search);
   const ping = db.prepare('SELECT 1').pluck();
   return {
     backend: 'sqlite',
     log,
     queue: new SqliteDeliveryQueue(db, log, changes),
     idempotency: new SqliteIdempotencyKeys(db),
-    retention: new SqliteLogRetention(db),
+    retention: new SqliteLogRetention(db, search),
     apiKeys: new SqliteApiKeyStore(db),
     changes: changes.feed,
     events: new SqliteDeliveryEvents(db, (id) => void log.changed(id)),
@@ -47,6 +52,7 @@ export function storesOver(db: Db): Stores {
     async close() {
       if (!db.open) return;
       await writes.idle();
+      search.stop();
       db.close();
     },
   };

@@ -1,4 +1,5 @@
-// SendLog on SQLite: writes share group commits; reads are single statements; counters kept by triggers.
+// SendLog on SQLite: writes share group commits; reads are single statements; counters summed per batch for new
+// emails (counters.ts) and by triggers for status changes; the search index kept a little behind (search-index.ts).
 import { statsFromCounters } from '../stats.js';
 import type { Statement } from 'better-sqlite3';
 import { formatAddress, type Message } from '../../core/message.js';
@@ -7,6 +8,8 @@ import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.j
 import { statementCache, type Db } from './database.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Announcer } from './announcer.js';
+import type { NewEmailCounters } from './counters.js';
+import type { SearchIndexer } from './search-index.js';
 import { partsOf } from '../../smtp/parse.js';
 import { SEARCH_SCAN_CAP, toFtsQuery } from '../search.js';
 import { deserializeMessage, serializeMessage, SUMMARY_COLUMNS, toDetail, toSummary, type AttemptRow, type SummaryRow } from './log-rows.js';
@@ -14,7 +17,6 @@ import { deserializeMessage, serializeMessage, SUMMARY_COLUMNS, toDetail, toSumm
 export class SqliteSendLog implements SendLog {
   private readonly prepared: (sql: string) => Statement;
   private readonly insertEmail: Statement;
-  private readonly insertSearch: Statement;
   private readonly insertAttempt: Statement;
   private readonly applyTransition: Statement;
 
@@ -22,12 +24,13 @@ export class SqliteSendLog implements SendLog {
     db: Db,
     private readonly writes: GroupCommit,
     private readonly changes: Announcer,
+    private readonly counters: NewEmailCounters,
+    private readonly search: SearchIndexer,
   ) {
     this.prepared = statementCache(db);
     this.insertEmail = db.prepare(`INSERT INTO emails
       (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed, send_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.insertSearch = db.prepare('INSERT INTO emails_fts(rowid, subject, addresses) VALUES (?, ?, ?)');
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -63,13 +66,12 @@ export class SqliteSendLog implements SendLog {
       e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
       e.sendAt?.toISOString() ?? null,
     ];
-    // The search row joins the same group-commit transaction: FTS5 buffers it with the batch's others.
-    const addresses = `${row[3]} ${row[4]}`;
     const id = await this.writes.run(() => {
       const id = Number(this.insertEmail.run(...row).lastInsertRowid);
-      this.insertSearch.run(id, m.subject, addresses);
+      this.counters.count(e.status, e.processingTimeMs ?? null);
       return id;
     });
+    this.search.added();
     this.changes.announce(id, e.status, null, true);
     return id;
   }
@@ -137,6 +139,7 @@ export class SqliteSendLog implements SendLog {
     if (f.q !== undefined && f.q !== '') {
       const match = toFtsQuery(f.q);
       if (match === undefined) return { logs: [], total: 0 };
+      this.search.catchUp();
       // The newest SEARCH_SCAN_CAP matches, straight from the index in rowid order: bounded whatever the text.
       where.push(`id IN (SELECT rowid FROM emails_fts WHERE emails_fts MATCH ? ORDER BY rowid DESC LIMIT ${SEARCH_SCAN_CAP})`);
       args.push(match);

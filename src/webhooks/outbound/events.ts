@@ -50,6 +50,7 @@ export function publishOutcomes(changes: ChangeFeed, sender: WebhookSender, logg
   changes.subscribe((c) => {
     if (!c.local || !c.transitioned || (c.status !== 'success' && c.status !== 'failed')) return;
     const event: OutboundEvent = c.status === 'success' ? 'email.sent' : 'email.failed';
+    if (!sender.mayWant(event)) return; // the common case: no endpoint, so no read of the record
     // Read at once: the record as of this change.
     const read = c.summary();
     void (async () => {

@@ -64,6 +64,12 @@ export class WebhookSender {
     this.cache = undefined;
   }
 
+  /** From the cached endpoints, without waiting: false only when no endpoint is known to want `event`. */
+  mayWant(event: OutboundEvent): boolean {
+    const c = this.cache;
+    return !c || Date.now() - c.at > SUBSCRIBERS_TTL_MS || c.endpoints.some((e) => e.events.includes(event));
+  }
+
   async wants(event: OutboundEvent): Promise<boolean> {
     return (await this.endpoints()).some((e) => e.events.includes(event));
   }

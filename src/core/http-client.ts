@@ -6,13 +6,17 @@ import { subscribe } from 'node:diagnostics_channel';
 
 // Whether a request went out in full before it failed: a timeout or reset after that may mean the provider
 // accepted the email (SPEC section 12, "uncertain"). undici (ours and the one inside Node's fetch) announces
-// each request's creation in the caller's context and, later, that its body was sent; the request object
-// links the two.
+// each request's creation and, later, that its body was sent; the request object links the two, and the
+// attempt's signal (passed with the request) names the attempt. undici's request() creates it synchronously,
+// so a variable set around the call says whose it is; fetch creates it later, so its calls carry the signal in
+// an AsyncLocalStorage — only they: once used, an AsyncLocalStorage makes every promise in the process pay for
+// context tracking.
+let creating: AbortSignal | undefined;
 const attemptContext = new AsyncLocalStorage<AbortSignal>();
 const signalOf = new WeakMap<object, AbortSignal>();
 const written = new WeakSet<AbortSignal>();
 subscribe('undici:request:create', (m) => {
-  const signal = attemptContext.getStore();
+  const signal = creating ?? attemptContext.getStore();
   if (signal) signalOf.set((m as { request: object }).request, signal);
 });
 subscribe('undici:request:bodySent', (m) => {
@@ -23,7 +27,7 @@ subscribe('undici:request:bodySent', (m) => {
 /** True once any request made under this signal (through `withAttempt`) was fully written. */
 export const requestWritten = (signal: AbortSignal) => written.has(signal);
 
-/** Runs `fn` so that the requests it starts are tracked under `signal` (see requestWritten). */
+/** Runs `fn` (a fetch call) so that the requests it starts are tracked under `signal` (see requestWritten). */
 export const withAttempt = <T>(signal: AbortSignal, fn: () => T): T => attemptContext.run(signal, fn);
 
 export interface HttpResponseLike {
@@ -47,9 +51,16 @@ let undici: Promise<typeof import('undici')> | undefined;
 
 export const undiciClient: HttpClient = async (url, init) => {
   // Multipart bodies (Mailgun) go through fetch, which encodes FormData itself.
-  if (init.body instanceof FormData) return fetch(url, init);
+  if (init.body instanceof FormData) return withAttempt(init.signal, () => fetch(url, init));
   const { request } = await (undici ??= import('undici'));
-  const res: Dispatcher.ResponseData = await request(url, { method: init.method as 'POST', headers: init.headers, body: init.body, signal: init.signal });
+  let sent: Promise<Dispatcher.ResponseData>;
+  creating = init.signal;
+  try {
+    sent = request(url, { method: init.method as 'POST', headers: init.headers, body: init.body, signal: init.signal });
+  } finally {
+    creating = undefined;
+  }
+  const res = await sent;
   const text = await res.body.text();
   const headers = res.headers;
   return {

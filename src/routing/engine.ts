@@ -2,7 +2,7 @@
 import type { Message } from '../core/message.js';
 import type { Provider, ProviderConfig } from '../core/provider.js';
 import { errorToFailure, type DeliveryFailure, type Receipt } from '../core/receipt.js';
-import { requestWritten, withAttempt } from '../core/http-client.js';
+import { requestWritten } from '../core/http-client.js';
 import type { OnUncertain } from '../config/types.js';
 import { DEFAULT_TIMEOUT_MS } from '../config/types.js';
 import { overRecipientLimit } from '../core/recipient-limit.js';
@@ -122,7 +122,7 @@ export class RoutingEngine {
         const onAbort = () => resolve({ successful: false, error: errorToFailure(signal.reason, timedOut()) });
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
-        withAttempt(signal, () => provider.send(message, { signal, idempotencyKey: options.idempotencyKey })).then(resolve, reject).finally(() => {
+        provider.send(message, { signal, idempotencyKey: options.idempotencyKey }).then(resolve, reject).finally(() => {
           signal.removeEventListener('abort', onAbort);
         });
       });

@@ -73,8 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only: any other body type is a 415, not a parsed string.
   app.removeContentTypeParser('text/plain');
   installJsonParser(app);
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  app.addHook('onResponse', (req, reply, done) => {
+    if (req.log.level === 'debug' || req.log.level === 'trace') {
+      req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    }
+    done();
   });
   installErrorHandling(app);
   installHostGuard(app, deps.authToken);
@@ -83,10 +86,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.corsOrigins?.length) {
     await app.register(cors, { origin: [...deps.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'prefer', 'x-postmark-server-token'], methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   }
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    return payload;
+    done(null, payload);
   });
 
   await app.register(swagger, {

@@ -30,8 +30,8 @@ function crossSite(req: FastifyRequest, allowed: ReadonlySet<string>): boolean {
 
 export function installCsrfGuard(app: FastifyInstance, corsOrigins: readonly string[] = []): void {
   const allowed = new Set(corsOrigins.map(normalOrigin).filter((o): o is string => Boolean(o)));
-  app.addHook('onRequest', async (req, reply) => {
-    if (!WRITES.has(req.method) || !crossSite(req, allowed)) return;
-    return reply.code(403).send({ detail: { message: 'Cross-site request refused: this origin may not write to the gateway' } });
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!WRITES.has(req.method) || !crossSite(req, allowed)) return done();
+    reply.code(403).send({ detail: { message: 'Cross-site request refused: this origin may not write to the gateway' } });
   });
 }

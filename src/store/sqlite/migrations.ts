@@ -10,6 +10,22 @@ const counterDelta = (sign: '+' | '-', row: 'NEW' | 'OLD') => `
     UNION ALL SELECT 'failed:' || ${row}.provider_name, ${sign}1 WHERE ${row}.status = 'failed' AND ${row}.provider_name IS NOT NULL
     ON CONFLICT(key) DO UPDATE SET value = value + excluded.value;`;
 
+/** One statement moving the counters from OLD to NEW: only the keys that change (no `total` −1/+1). */
+const TIMED = `IN ('success','failed','sandbox')`;
+const counterChange = `
+  INSERT INTO counters(key, value)
+    SELECT 'status:' || OLD.status, -1 WHERE OLD.status IS NOT NEW.status
+    UNION ALL SELECT 'status:' || NEW.status, 1 WHERE OLD.status IS NOT NEW.status
+    UNION ALL SELECT 'time_sum', -OLD.processing_time_ms WHERE OLD.processing_time_ms IS NOT NULL AND OLD.status ${TIMED}
+    UNION ALL SELECT 'time_n', -1 WHERE OLD.processing_time_ms IS NOT NULL AND OLD.status ${TIMED}
+    UNION ALL SELECT 'time_sum', NEW.processing_time_ms WHERE NEW.processing_time_ms IS NOT NULL AND NEW.status ${TIMED}
+    UNION ALL SELECT 'time_n', 1 WHERE NEW.processing_time_ms IS NOT NULL AND NEW.status ${TIMED}
+    UNION ALL SELECT 'sent:' || OLD.provider_name, -1 WHERE OLD.status = 'success' AND OLD.provider_name IS NOT NULL
+    UNION ALL SELECT 'sent:' || NEW.provider_name, 1 WHERE NEW.status = 'success' AND NEW.provider_name IS NOT NULL
+    UNION ALL SELECT 'failed:' || OLD.provider_name, -1 WHERE OLD.status = 'failed' AND OLD.provider_name IS NOT NULL
+    UNION ALL SELECT 'failed:' || NEW.provider_name, 1 WHERE NEW.status = 'failed' AND NEW.provider_name IS NOT NULL
+    ON CONFLICT(key) DO UPDATE SET value = value + excluded.value;`;
+
 /**
  * The search index rows for `emails` (subject; sender and recipients), written by the store in the
  * same transaction as the row, not by a trigger; also how migration 3 indexes the rows already there.
@@ -185,6 +201,10 @@ export const migrations: readonly string[] = [
   // keys are in use), so an insert writes two index entries fewer. `provider_id = ?` still uses them.
   `
   DROP TRIGGER emails_count_insert;
+  DROP TRIGGER emails_count_update;
+  CREATE TRIGGER emails_count_update AFTER UPDATE OF status, processing_time_ms, provider_name ON emails
+  WHEN OLD.status IS NOT NEW.status OR OLD.processing_time_ms IS NOT NEW.processing_time_ms OR OLD.provider_name IS NOT NEW.provider_name
+  BEGIN ${counterChange} END;
   DROP INDEX emails_provider;
   CREATE INDEX emails_provider ON emails(provider_id, id) WHERE provider_id IS NOT NULL;
   DROP INDEX emails_api_key;

@@ -164,6 +164,9 @@ async function parse(source: Buffer): Promise<ParsedMail> {
   return (await loadMailparser()).simpleParser(source, PARSER_OPTIONS);
 }
 
+/** The header block alone through mailparser: the intake's fallback, and what its tests compare with. */
+const mailparserHeaders = (raw: Buffer) => parse(raw.subarray(0, headerBlock(raw).end));
+
 /**
  * At intake only the header block is parsed: routing, the log record and SMTP relay need the addresses,
  * subject and headers, never the body. Text, html and attachments stay in `raw` until a reader asks for
@@ -173,9 +176,8 @@ async function parse(source: Buffer): Promise<ParsedMail> {
  */
 export async function parseSmtpMessage(raw: Buffer, envelope: Envelope): Promise<Message> {
   try {
-    const mp = await loadMailparser();
-    const headers = readHeaders(raw, mp.parseAddressHeader) ?? (await mp.simpleParser(raw.subarray(0, headerBlock(raw).end), PARSER_OPTIONS));
-    return toMessage(headers, raw, envelope);
+    const direct = readHeaders(raw, (await loadMailparser()).parseAddressHeader);
+    return toMessage(direct ?? (await mailparserHeaders(raw)), raw, envelope);
   } catch {
     return fallbackMessage(raw, envelope);
   }
@@ -184,7 +186,7 @@ export async function parseSmtpMessage(raw: Buffer, envelope: Envelope): Promise
 /** The intake parse through mailparser alone, for tests that hold `parseSmtpMessage` to the same result. */
 export async function parseSmtpMessageWithMailparser(raw: Buffer, envelope: Envelope): Promise<Message> {
   try {
-    return toMessage(await parse(raw.subarray(0, headerBlock(raw).end)), raw, envelope);
+    return toMessage(await mailparserHeaders(raw), raw, envelope);
   } catch {
     return fallbackMessage(raw, envelope);
   }

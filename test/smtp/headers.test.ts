@@ -111,6 +111,8 @@ test('headerBlock ends where mailsplit ends the block; headerLines keeps lines a
   assert.equal(headerBlock(Buffer.from('A: 1\n\nB: 2\r\n\r\n')).end, 6);
   assert.equal(headerBlock(Buffer.from('A: 1')).end, 4);
   assert.equal(headerBlock(Buffer.from('\nbody')).end, 1);
+  const endless = Buffer.from('X: y\r\n'.repeat(10_000));
+  assert.deepEqual(headerBlock(endless, 1000), { end: endless.length, cost: 1024 }, 'stops scanning past maxCost');
   assert.deepEqual(headerLines(Buffer.from('Subject: a\r\n b\r\nX-Y: z\r\n\r\n')), [
     { key: 'subject', line: 'Subject: a\r\n b' },
     { key: 'x-y', line: 'X-Y: z' },

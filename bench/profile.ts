@@ -4,13 +4,18 @@
 // bench/results/ for Chrome DevTools / speedscope.
 //
 //   npm run build && node --import tsx bench/profile.ts sandbox|relay|startup [seconds]
+//   npm run build && node --import tsx bench/profile.ts smtp [messages] [bytes]
 //
 // `startup` profiles a first start (fresh directory) up to the first 200 from /api/health, then stops it.
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+// `smtp` sends `messages` (default 3 000) of `bytes` (default 102 400) in sandbox mode with smtp-source,
+// 10 sessions, as bench/smtp.ts does, and also prints the server's CPU per message.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { blast } from './lib/load.js';
 import { MESSAGE_1KB, SEND_HEADERS } from './lib/message.js';
-import { prepareBuild, removeDir, sandboxConfig, startGateway, startReference, tempDir, type Proc } from './lib/server.js';
+import { cpuSeconds, peakRssMb, prepareBuild, removeDir, sandboxConfig, startGateway, startReference, tempDir, type Proc } from './lib/server.js';
 import { fmt, writeResults } from './lib/report.js';
 
 interface CpuNode {
@@ -71,10 +76,35 @@ export function analyse(profile: CpuProfile, top = 25) {
   return { totalMs: total / 1000, self: sorted(selfBy), inclusiveSrc: sorted(incl), packages: sorted(pkgBy) };
 }
 
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+const SMTP_SOURCE = ['/usr/sbin/smtp-source', '/usr/local/sbin/smtp-source'].find(existsSync);
+
+/** smtp-source as bench/smtp.ts runs it (10 sessions, connections reused); throws on any unexpected reply. */
+function smtpLoad(port: number, messages: number, bytes: number): number {
+  if (!SMTP_SOURCE) throw new Error('smtp-source not found (it ships with Postfix: apt-get install postfix)');
+  const args = ['-s', '10', '-m', String(messages), '-l', String(bytes), '-d', '-M', 'bench.test', '-f', 'sender@bench.test', '-t', 'rcpt@bench.test', '-S', 'smtp bench', `127.0.0.1:${port}`];
+  const t0 = performance.now();
+  const r = spawnSync(SMTP_SOURCE, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`smtp-source failed (${r.signal ?? r.status}): ${r.stderr}`);
+  return messages / ((performance.now() - t0) / 1000);
+}
+
 async function main() {
   await prepareBuild();
-  const mode = (['relay', 'startup'] as const).find((m) => m === process.argv[2]) ?? 'sandbox';
+  const mode = (['relay', 'startup', 'smtp'] as const).find((m) => m === process.argv[2]) ?? 'sandbox';
   const seconds = Math.min(60, Number(process.argv[3] ?? 10) || 10);
+  const smtpMessages = Number(process.argv[3] ?? 3000) || 3000;
+  const smtpBytes = Number(process.argv[4] ?? 102_400) || 102_400;
+  const smtpPort = mode === 'smtp' ? await freePort() : undefined;
   const profDir = tempDir('prof');
   let fake: Proc | undefined;
   if (mode === 'relay') fake = await startReference('fake-resend');
@@ -83,10 +113,21 @@ async function main() {
       ? { providers: [{ id: 'fake', name: 'Fake Resend', type: 'resend', api_key: 're_bench_0123456789', base_url: fake!.url }], routing: { mode: 'smart', sandbox: false, rules: [] }, version: 1 }
       : sandboxConfig;
   const t0 = performance.now();
-  const gw = await startGateway({ config: mode === 'startup' ? undefined : config, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=100'] });
+  const gw = await startGateway({
+    config: mode === 'startup' ? undefined : config,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=100'],
+    env: smtpPort ? { SMTP_LISTEN_PORT: String(smtpPort) } : {},
+  });
   try {
     let r = { rps: 0, ok: 0 };
-    if (mode === 'startup') {
+    if (mode === 'smtp') {
+      smtpLoad(smtpPort!, 200, smtpBytes); // warm-up, not counted
+      const cpu0 = cpuSeconds(gw.pid);
+      const rate = smtpLoad(smtpPort!, smtpMessages, smtpBytes);
+      const cpuUs = ((cpuSeconds(gw.pid) - cpu0) / smtpMessages) * 1e6;
+      r = { rps: rate, ok: smtpMessages };
+      console.log(`smtp: ${fmt(rate)} msg/s of ${smtpBytes} bytes, ${smtpMessages} messages, server CPU ${fmt(cpuUs)} µs/message, peak RSS ${fmt(peakRssMb(gw.pid))} MB (profiling slows it down)`);
+    } else if (mode === 'startup') {
       while ((await fetch(`${gw.url}/api/health`)).status !== 200) await new Promise((res) => setTimeout(res, 2));
       console.log(`startup: healthy ${fmt(performance.now() - t0)} ms after spawn (profiling slows it down)`);
     } else {

@@ -92,6 +92,15 @@ interface Target {
   readonly port: number;
   /** CPU of our own processes for this target, to tell other people's load apart */
   readonly own: () => number;
+  /** CPU seconds of the server side alone (ProtoPost's process; Postfix's master and its children) */
+  readonly server: () => number;
+}
+
+/** One load run with the server's CPU per message: the figure that moves least when others share the machine. */
+async function measured(t: Target, bytes: number, messages: number): Promise<{ rate: number; cpuUs: number }> {
+  const cpu0 = t.server();
+  const rate = await load(t.port, bytes, messages);
+  return { rate, cpuUs: ((t.server() - cpu0) / messages) * 1e6 };
 }
 
 async function main() {
@@ -122,29 +131,29 @@ async function main() {
     running.process.once('exit', (code, signal) => {
       if (!stopping) console.error(`ProtoPost exited during the benchmark (${signal ?? code}): ${running.stderr().trim() || 'no stderr'}\n${running.logs.filter((l) => l?.level >= 40).map((l) => JSON.stringify(l)).join('\n')}`);
     });
-    const targets: Target[] = [{ name: 'ProtoPost', port: server.smtpPort!, own: () => ownSeconds([process.pid, gatewayPid]) }];
+    const targets: Target[] = [{ name: 'ProtoPost', port: server.smtpPort!, own: () => ownSeconds([process.pid, gatewayPid]), server: () => ownSeconds([gatewayPid]) }];
     try {
       postfix = startPostfix(await freePort());
       await waitForGreeting(postfix.port);
       const master = postfix.masterPid;
-      targets.push({ name: 'Postfix smtpd', port: postfix.port, own: () => ownSeconds([process.pid, gatewayPid], master ? [master] : []) });
+      targets.push({ name: 'Postfix smtpd', port: postfix.port, own: () => ownSeconds([process.pid, gatewayPid], master ? [master] : []), server: () => ownSeconds([], master ? [master] : []) });
     } catch (err) {
       console.error(`reference not measured: ${(err as Error).message}`);
     }
 
     console.log(`smtp-source: ${SESSIONS} sessions, connections reused (-d), ${ROUNDS} rounds (median), ProtoPost in sandbox mode`);
     let sent = 0;
-    const runs: { size: string; target: string; round: number; rate: number; others: number; runs: number }[] = [];
+    const runs: { size: string; target: string; round: number; rate: number; cpu_us_per_message: number; others: number; runs: number }[] = [];
     for (const size of SIZES) {
       for (const t of targets) await load(t.port, size.bytes, WARMUP);
       sent += WARMUP;
       for (let round = 1; round <= ROUNDS; round++) {
         // Alternate who goes first so neither always gets the warmer (or the quieter) machine.
         for (const t of round % 2 ? targets : [...targets].reverse()) {
-          const r = await guarded(t.own, () => load(t.port, size.bytes, size.messages));
+          const r = await guarded(t.own, () => measured(t, size.bytes, size.messages));
           if (t.name === 'ProtoPost') sent += size.messages * r.runs;
-          runs.push({ size: size.label, target: t.name, round, rate: r.value, others: r.others, runs: r.runs });
-          console.log(`  ${size.label.padEnd(6)} ${t.name.padEnd(14)} round ${round}: ${r.value.toFixed(0).padStart(5)} msg/s   (others used ${r.others.toFixed(2)} cores)`);
+          runs.push({ size: size.label, target: t.name, round, rate: r.value.rate, cpu_us_per_message: Math.round(r.value.cpuUs), others: r.others, runs: r.runs });
+          console.log(`  ${size.label.padEnd(6)} ${t.name.padEnd(14)} round ${round}: ${r.value.rate.toFixed(0).padStart(5)} msg/s, server CPU ${r.value.cpuUs.toFixed(0).padStart(5)} µs/msg   (others used ${r.others.toFixed(2)} cores)`);
         }
       }
     }
@@ -154,18 +163,32 @@ async function main() {
     const rss = peakRssMb(gatewayPid);
 
     const table = SIZES.map(({ label }) => {
-      const rate = (target: string) => {
-        const xs = runs.filter((r) => r.size === label && r.target === target).map((r) => r.rate);
+      const of = (target: string, pick: (r: (typeof runs)[number]) => number) => {
+        const xs = runs.filter((r) => r.size === label && r.target === target).map(pick);
         return xs.length ? median(xs) : undefined;
       };
-      const ours = rate('ProtoPost')!;
-      const ref = rate('Postfix smtpd');
-      return { size: label, protopost: Math.round(ours), postfix: ref && Math.round(ref), ratio: ref ? Math.round((ours / ref) * 100) / 100 : undefined };
+      const ours = of('ProtoPost', (r) => r.rate)!;
+      const ref = of('Postfix smtpd', (r) => r.rate);
+      const oursCpu = of('ProtoPost', (r) => r.cpu_us_per_message)!;
+      const refCpu = of('Postfix smtpd', (r) => r.cpu_us_per_message);
+      const others = Math.max(...runs.filter((r) => r.size === label).map((r) => r.others));
+      return {
+        size: label,
+        protopost: Math.round(ours),
+        postfix: ref && Math.round(ref),
+        ratio: ref ? Math.round((ours / ref) * 100) / 100 : undefined,
+        protopost_cpu_us: Math.round(oursCpu),
+        postfix_cpu_us: refCpu && Math.round(refCpu),
+        // Postfix's CPU per message over ours: above 1.0, ProtoPost spends less CPU on a message than Postfix does.
+        cpu_ratio: refCpu ? Math.round((refCpu / oursCpu) * 100) / 100 : undefined,
+        others_max: Math.round(others * 100) / 100,
+      };
     });
-    console.log('\n| message | ProtoPost (msg/s) | Postfix smtpd (msg/s) | ratio | target ≥ 1.0 |');
-    console.log('|---|---|---|---|---|');
+    console.log('\n| message | ProtoPost (msg/s) | Postfix smtpd (msg/s) | ratio | target ≥ 1.0 | server CPU per message, ProtoPost / Postfix | CPU ratio (Postfix ÷ ProtoPost) | others used, worst run |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const r of table) {
-      console.log(`| ${r.size} | ${r.protopost} | ${r.postfix ?? 'n/a'} | ${r.ratio ? `${r.ratio.toFixed(2)}×` : 'n/a'} | ${r.ratio === undefined ? 'n/a' : r.ratio >= 1 ? 'pass' : 'FAIL'} |`);
+      const cpu = `${r.protopost_cpu_us} / ${r.postfix_cpu_us ?? 'n/a'} µs`;
+      console.log(`| ${r.size} | ${r.protopost} | ${r.postfix ?? 'n/a'} | ${r.ratio ? `${r.ratio.toFixed(2)}×` : 'n/a'} | ${r.ratio === undefined ? 'n/a' : r.ratio >= 1 ? 'pass' : 'FAIL'} | ${cpu} | ${r.cpu_ratio ? `${r.cpu_ratio.toFixed(2)}×` : 'n/a'} | ${r.others_max.toFixed(2)} cores |`);
     }
     console.log(`\nevery acknowledged message is in SQLite (${stats.total_sandbox} sandbox records); ProtoPost peak RSS ${rss.toFixed(0)} MB`);
 

@@ -9,6 +9,7 @@ import { allows, hashSecret, principalName, type Credentials, type Principal } f
 import { IntakeSlots } from './intake-slots.js';
 import { parseSmtpMessage } from './parse.js';
 import { INTERNAL_ERROR_REPLY, SUPPRESSED_REPLY, toSmtpReply, TOO_BIG_REPLY, type SmtpReply } from './replies.js';
+import { useFastUnstuffing } from './unstuffing.js';
 
 export interface SmtpIngressOptions {
   readonly host: string;
@@ -201,6 +202,7 @@ export function createSmtpIngress(o: SmtpIngressOptions): SmtpIngress {
     },
     async start() {
       tls = readTls(o);
+      if (!(await useFastUnstuffing())) log.debug('smtp-server is not the version reviewed in unstuffing.ts: its own DATA scan is used');
       const auth = o.credentials.required;
       const options: SMTPServerOptions = {
         banner: 'ProtoPost',

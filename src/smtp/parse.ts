@@ -3,6 +3,7 @@
 // one stored copy: body parts are derived from it when read (`withParts`), never stored again.
 import type { AddressObject, HeaderLines, ParsedMail } from 'mailparser';
 import type { Address, Attachment, Message } from '../core/message.js';
+import { headerBlock, readHeaders, type ParsedHeaders } from './headers.js';
 
 export interface Envelope {
   /** MAIL FROM; '' for the null sender `<>` */
@@ -104,13 +105,14 @@ function attachmentsOf(parsed: ParsedMail, withContent = true): Attachment[] {
 }
 
 /**
- * Builds the Message from mailparser's output. The envelope decides who receives it, as in any MTA:
+ * Builds the Message from the parsed header block (the body parts stay in `raw`). The envelope decides
+ * who receives it, as in any MTA:
  * To/Cc keep only the header recipients that are envelope recipients, and every other envelope
  * recipient is Bcc. When no header recipient is left and there is exactly one envelope recipient, it
  * becomes To (nobody to hide it from); several hidden recipients stay Bcc with To empty.
  * A missing or unreadable From falls back to MAIL FROM; a missing Subject is ''.
  */
-export function toMessage(parsed: ParsedMail, raw: Buffer, envelope: Envelope): Message {
+export function toMessage(parsed: ParsedHeaders, raw: Buffer, envelope: Envelope): Message {
   const inEnvelope = (a: Address) => envelope.to.some((r) => sameAddress(r, a.address));
   const to = flattenAddresses(parsed.to).filter(inEnvelope);
   const cc = flattenAddresses(parsed.cc).filter(inEnvelope);
@@ -128,10 +130,8 @@ export function toMessage(parsed: ParsedMail, raw: Buffer, envelope: Envelope): 
     bcc: promote ? [] : hidden,
     replyTo,
     subject: oneLine(parsed.subject ?? ''),
-    text: parsed.text || undefined,
-    html: parsed.html || undefined,
     headers,
-    attachments: attachmentsOf(parsed),
+    attachments: [],
     tags: tagsFromHeader(xTags && headers[xTags]),
     raw,
     envelope: { from: envelope.from, to: [...envelope.to] },
@@ -155,29 +155,38 @@ export function fallbackMessage(raw: Buffer, envelope: Envelope): Message {
   };
 }
 
-/** End of the header block (the blank line), or the whole source when there is none. */
-function headerEnd(raw: Buffer): number {
-  const crlf = raw.indexOf('\r\n\r\n');
-  if (crlf >= 0) return crlf + 4;
-  const lf = raw.indexOf('\n\n');
-  return lf >= 0 ? lf + 2 : raw.length;
-}
+type Mailparser = typeof import('mailparser');
+let mailparser: Promise<Mailparser> | undefined;
+/** mailparser (and its decoders) load with the first message, not at start-up; once. */
+const loadMailparser = () => (mailparser ??= import('mailparser'));
 
 async function parse(source: Buffer): Promise<ParsedMail> {
-  // mailparser (and its decoders) load with the first message, not at start-up.
-  const { simpleParser } = await import('mailparser');
-  return simpleParser(source, PARSER_OPTIONS);
+  return (await loadMailparser()).simpleParser(source, PARSER_OPTIONS);
 }
+
+/** The header block alone through mailparser: the intake's fallback, and what its tests compare with. */
+const mailparserHeaders = (raw: Buffer) => parse(raw.subarray(0, headerBlock(raw).end));
 
 /**
  * At intake only the header block is parsed: routing, the log record and SMTP relay need the addresses,
  * subject and headers, never the body. Text, html and attachments stay in `raw` until a reader asks for
  * them (`withParts`), so a 24 MB message is held once, not again as decoded parts and base64.
+ * The block is read directly (`readHeaders`, the same result as mailparser's) unless it needs mailparser.
  * Malformed MIME never throws: what cannot be parsed falls back to the envelope.
  */
 export async function parseSmtpMessage(raw: Buffer, envelope: Envelope): Promise<Message> {
   try {
-    return { ...toMessage(await parse(raw.subarray(0, headerEnd(raw))), raw, envelope), text: undefined, html: undefined, attachments: [] };
+    const direct = readHeaders(raw, (await loadMailparser()).parseAddressHeader);
+    return toMessage(direct ?? (await mailparserHeaders(raw)), raw, envelope);
+  } catch {
+    return fallbackMessage(raw, envelope);
+  }
+}
+
+/** The intake parse through mailparser alone, for tests that hold `parseSmtpMessage` to the same result. */
+export async function parseSmtpMessageWithMailparser(raw: Buffer, envelope: Envelope): Promise<Message> {
+  try {
+    return toMessage(await mailparserHeaders(raw), raw, envelope);
   } catch {
     return fallbackMessage(raw, envelope);
   }

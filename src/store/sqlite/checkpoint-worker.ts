@@ -1,0 +1,44 @@
+// The thread that checkpoints the WAL (started by checkpointer.ts), on a connection of its own, so the copying of
+// WAL pages into the database and its fsyncs never run inside a request's commit on the event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+export interface CheckpointWorkerData {
+  readonly path: string;
+  /** a RESTART once the WAL holds more than this */
+  readonly walMaxBytes: number;
+  readonly intervalMs: number;
+  /** how long a RESTART waits for the writer lock and for readers (while it holds the writer lock, writers wait) */
+  readonly busyTimeoutMs: number;
+}
+
+interface CheckpointResult {
+  readonly busy: number;
+  /** frames in the WAL */
+  readonly log: number;
+  readonly checkpointed: number;
+}
+
+const { path, walMaxBytes, intervalMs, busyTimeoutMs } = workerData as CheckpointWorkerData;
+const db = new Database(path, { fileMustExist: true });
+db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+// A frame is a page plus its 24-byte header; the WAL starts with a 32-byte header.
+const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
+
+const checkpoint = (mode: 'PASSIVE' | 'RESTART') => (db.pragma(`wal_checkpoint(${mode})`) as CheckpointResult[])[0];
+
+// PASSIVE never takes the writer lock: it copies what it can while the main thread goes on committing. Under
+// steady writes it never reaches the WAL's end, so the WAL would never start over: past walMaxBytes a RESTART
+// (after the PASSIVE, so only the last few milliseconds are left to copy) holds the writer lock, copies the rest,
+// waits for readers to leave the WAL and rewinds it; the next commit writes from its start, and the file stops
+// growing at about walMaxBytes. Any error ends this thread: the main connection then checkpoints by itself.
+const timer = setInterval(() => {
+  const { log } = checkpoint('PASSIVE');
+  if (32 + log * frameBytes > walMaxBytes) checkpoint('RESTART');
+}, intervalMs);
+
+parentPort!.once('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort!.close();
+});

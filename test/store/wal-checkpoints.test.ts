@@ -50,7 +50,7 @@ function sampleWal(path: string) {
 }
 
 test('a minute of sustained sends through the server: the WAL stays bounded and every acknowledged email is stored', { timeout: 180_000 }, async (t) => {
-  const limit = 8 * MiB;
+  const limit = 32 * MiB;
   const s = await serverFor(t, {
     env: { WAL_MAX_BYTES: String(limit), SMTP_LISTEN_PORT: 'off' },
     config: { providers: [], routing: { mode: 'smart', sandbox: true, rules: [] }, version: 1 },
@@ -71,10 +71,10 @@ test('a minute of sustained sends through the server: the WAL stays bounded and 
   );
   const { max, samples } = sampler.stop();
   t.diagnostic(`${ids.size} emails in 60 s; largest WAL ${(max / MiB).toFixed(1)} MiB over ${samples} samples (WAL_MAX_BYTES ${limit / MiB} MiB)`);
-  // Unchecked, this much writing grows the WAL to gigabytes. With the checkpoint thread it stays near the limit;
-  // the main connection's own backstop at twice the limit holds even if the thread falls behind.
+  // Unchecked, this much writing grows the WAL to gigabytes (each email adds tens of KiB to it). The checkpoint
+  // thread rewinds it at about the limit; the main connection's backstop would only fire at twice the limit.
   assert.ok(ids.size > 1000, `only ${ids.size} emails sent`);
-  assert.ok(max < 3 * limit, `the WAL reached ${max} bytes`);
+  assert.ok(max < 2 * limit, `the WAL reached ${max} bytes`);
   assert.equal(s.logs.filter((l) => /checkpoint/i.test(l?.msg ?? '')).length, 0, 'the checkpoint thread ran throughout');
 
   assert.equal(await s.stop(), 0);

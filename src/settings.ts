@@ -21,6 +21,8 @@ export interface Settings {
   readonly databasePath: string;
   /** postgres://… selects PostgreSQL (SPEC section 11); absent = SQLite at databasePath */
   readonly databaseUrl?: string;
+  /** SQLite: past this many bytes of WAL the checkpointer rewinds it (WAL_MAX_BYTES; unset = 64 MiB) */
+  readonly walMaxBytes?: number;
   /** this process among instances (INSTANCE_ID, else host-pid-random): owner of its leases, shown by /api/health */
   readonly instanceId: string;
   /** how long a claim or an in-flight send is held without renewal before another instance may take it */
@@ -110,6 +112,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     configPath: resolve(env.CONFIG_PATH || './config.json'),
     databasePath: resolve(env.DATABASE_PATH || './emails.db'),
     databaseUrl: databaseUrl(env),
+    walMaxBytes: optionalInt(env, 'WAL_MAX_BYTES', 1024 * 1024),
     instanceId: instanceId(env),
     queueLeaseMs: int(env, 'QUEUE_LEASE_MS', 30_000, 100, 3_600_000),
     authToken: env.AUTH_TOKEN || undefined,

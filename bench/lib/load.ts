@@ -109,6 +109,8 @@ export interface PacedOptions {
   readonly connections?: number;
   /** sees every complete response body */
   readonly onResponse?: (status: number, body: string) => void;
+  /** every 2xx: when its request was written (epoch ms, fractional) and its latency (ms) */
+  readonly onSample?: (writtenAt: number, ms: number) => void;
 }
 
 export interface PacedResult {
@@ -213,6 +215,7 @@ export async function paced(o: PacedOptions): Promise<PacedResult> {
         if (code >= 200 && code < 300) {
           service.push(now - c.written);
           fromDue.push(now - c.due);
+          o.onSample?.(performance.timeOrigin + c.written, now - c.written);
         }
         o.onResponse?.(code, responseBody(res));
         c.chunks = [];

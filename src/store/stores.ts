@@ -50,4 +50,9 @@ export interface StoreSettings {
   readonly databasePath: string;
   /** postgres://… or postgresql://… (DATABASE_URL) selects PostgreSQL */
   readonly databaseUrl?: string;
+  /** SQLite: the WAL size past which its checkpointer rewinds it (WAL_MAX_BYTES, default 64 MiB) */
+  readonly walMaxBytes?: number;
 }
+
+/** How a backend reports trouble it recovers from by itself (main.ts passes the logger's warn). */
+export type StoreWarning = (details: Record<string, unknown>, message: string) => void;

@@ -12,3 +12,11 @@ test('HTTP timeouts and the SSE client cap: defaults, environment variables, bad
     assert.throws(() => readSettings({ [name]: value }), (e: unknown) => e instanceof SettingsError && e.message.includes(name), `${name}=${value}`);
   }
 });
+
+test('WAL_MAX_BYTES: unset leaves the store its default, a value of at least 1 MiB is taken, less is refused', () => {
+  assert.equal(readSettings({}).walMaxBytes, undefined);
+  assert.equal(readSettings({ WAL_MAX_BYTES: '8388608' }).walMaxBytes, 8_388_608);
+  for (const value of ['1000', 'big', '-1']) {
+    assert.throws(() => readSettings({ WAL_MAX_BYTES: value }), (e: unknown) => e instanceof SettingsError && e.message.includes('WAL_MAX_BYTES'), value);
+  }
+});

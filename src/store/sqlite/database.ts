@@ -1,4 +1,5 @@
-// Opens the SQLite file: WAL, pragmas, migrations. One connection per process (tests open a second one to race it).
+// Opens the SQLite file: WAL, pragmas, migrations. One connection per process for the stores (tests open a second
+// one to race it; open.ts adds the WAL checkpointer's on its own thread).
 import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
 

@@ -1,6 +1,8 @@
-// The SQLite backend (DATABASE_PATH): one file, one connection per process, the Stores set over it.
+// The SQLite backend (DATABASE_PATH): one file, one connection per process for the stores (plus the WAL
+// checkpointer's, on its own thread), the Stores set over it.
 import type { Stores } from '../stores.js';
 import { openDatabase, type Db } from './database.js';
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { NewEmailCounters } from './counters.js';
 import { SearchIndexer } from './search-index.js';
@@ -14,13 +16,19 @@ import { SqliteDeliveryEvents } from './delivery-events.js';
 import { SqliteSuppressions } from './suppressions.js';
 import { SqliteWebhookDeliveries, SqliteWebhooks } from './webhooks.js';
 
+export interface SqliteOptions extends CheckpointerOptions {
+  /** false: no checkpoint thread, SQLite checkpoints inside commits as by default (benchmarks compare) */
+  readonly offThreadCheckpoints?: boolean;
+}
+
 /** Throws (ENOENT, EACCES, SQLITE_NOTADB …) when the file cannot be used: main.ts turns that into one line. */
-export function openSqliteStores(path: string): Stores {
-  return storesOver(openDatabase(path));
+export function openSqliteStores(path: string, options: SqliteOptions = {}): Stores {
+  return storesOver(openDatabase(path), options);
 }
 
 /** The stores over a connection already opened (benchmarks tune its pragmas first); close() closes it. */
-export function storesOver(db: Db): Stores {
+export function storesOver(db: Db, options: SqliteOptions = {}): Stores {
+  const checkpoints = options.offThreadCheckpoints !== false && !db.memory && !db.readonly ? new Checkpointer(db, options) : undefined;
   const writes = new GroupCommit(db);
   const counters = new NewEmailCounters(db);
   writes.around(counters);
@@ -53,6 +61,7 @@ export function storesOver(db: Db): Stores {
       if (!db.open) return;
       await writes.idle();
       search.stop();
+      await checkpoints?.close();
       db.close();
     },
   };

@@ -29,3 +29,9 @@ export function toFtsQuery(q: string): string | undefined {
  * them, so a term found in every record costs the same as a rare one. `total` is therefore capped here.
  */
 export const SEARCH_SCAN_CAP = 1_000;
+
+/**
+ * A list filter that no single index answers reads at most this many of the newest candidate records (see the
+ * SQLite send log's filterWindow): its page and `total` come from them, so that `total` is capped here too.
+ */
+export const FILTER_SCAN_CAP = 10_000;

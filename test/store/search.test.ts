@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/store/sqlite/database.js';
 import { storesOver } from '../../src/store/sqlite/open.js';
 import { Retention } from '../../src/store/retention.js';
 import { migrations } from '../../src/store/sqlite/migrations.js';
-import { SEARCH_SCAN_CAP, toFtsQuery } from '../../src/store/search.js';
+import { FILTER_SCAN_CAP, SEARCH_SCAN_CAP, toFtsQuery } from '../../src/store/search.js';
 import { createMessage } from '../../src/core/message.js';
 
 const msg = (subject: string, to = 'b@example.org') => createMessage({ from: 'a@example.com', to: [to], subject, body_text: 't' });
@@ -147,4 +147,26 @@ test('two connections on one file index each email once', async (t) => {
   assert.equal(db.prepare(`SELECT count(*) FROM emails_fts WHERE emails_fts MATCH '"shared"'`).pluck().get(), 40);
   assert.equal((db.prepare(`SELECT value FROM counters WHERE key = 'total'`).pluck().get()), 40, 'counted once each, per batch');
   db.close();
+});
+
+test(`a filter no single index answers reads at most the newest ${FILTER_SCAN_CAP} emails; one indexed filter still counts them all`, async (t) => {
+  const db = openDatabase(tempDb(t));
+  const stores = storesOver(db);
+  const insert = db.prepare(`INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, message, provider_id, provider_name, provider_type)
+    VALUES (?, ?, 'success', 'a@example.com', '["b@example.org"]', 'bulk', '{}', 'p1', 'One', 'resend')`);
+  db.transaction(() => {
+    for (let i = 0; i < 5; i++) insert.run(new Date().toISOString(), 'smtp'); // the oldest: outside the window
+    for (let i = 0; i < FILTER_SCAN_CAP + 20; i++) insert.run(new Date().toISOString(), i < 3 ? 'smtp' : 'api');
+  })();
+  const list = (f: object) => stores.log.list({ limit: 10, offset: 0, ...f });
+  assert.equal((await list({ provider: 'p1' })).total, FILTER_SCAN_CAP + 25, 'one indexed filter alone: exact');
+  // ids 1–8 are smtp, the rest api: the newest FILTER_SCAN_CAP (ids 26 on) are all api.
+  assert.equal((await list({ source: 'api' })).total, FILTER_SCAN_CAP, 'source: within the newest emails, capped');
+  assert.equal((await list({ source: 'smtp', provider: 'p1' })).total, 0, 'the oldest emails are outside the window');
+  const few = await list({ source: 'smtp', status: 'success', limit: 10 });
+  assert.deepEqual([few.total, few.logs.length], [0, 0]);
+  db.prepare("UPDATE emails SET source = 'smtp' WHERE id = (SELECT max(id) FROM emails)").run();
+  const newest = await list({ source: 'smtp', provider: 'p1' });
+  assert.deepEqual([newest.total, newest.logs[0]?.id], [1, FILTER_SCAN_CAP + 25], 'a recent match is found');
+  await stores.close();
 });

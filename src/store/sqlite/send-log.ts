@@ -11,7 +11,7 @@ import type { Announcer } from './announcer.js';
 import type { NewEmailCounters } from './counters.js';
 import type { SearchIndexer } from './search-index.js';
 import { partsOf } from '../../smtp/parse.js';
-import { SEARCH_SCAN_CAP, toFtsQuery } from '../search.js';
+import { FILTER_SCAN_CAP, SEARCH_SCAN_CAP, toFtsQuery } from '../search.js';
 import { deserializeMessage, serializeMessage, SUMMARY_COLUMNS, toDetail, toSummary, type AttemptRow, type SummaryRow } from './log-rows.js';
 
 export class SqliteSendLog implements SendLog {
@@ -149,6 +149,8 @@ export class SqliteSendLog implements SendLog {
     if (f.source) where.push('source = ?'), args.push(f.source);
     if (f.apiKey) where.push('api_key = ?'), args.push(f.apiKey);
     if (f.delivery_status) where.push('delivery_status = ?'), args.push(f.delivery_status);
+    const window = f.q ? undefined : filterWindow(f);
+    if (window) where.unshift(window.clause), args.unshift(...window.args);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM emails ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
       ...args,
@@ -158,7 +160,10 @@ export class SqliteSendLog implements SendLog {
     return { logs: rows.map(toSummary), total: this.count(f, clause, args) };
   }
 
-  /** Counters answer the unfiltered and status-only totals without a scan; a search counts within its cap. */
+  /**
+   * Counters answer the unfiltered and status-only totals without a scan; one indexed filter alone counts over
+   * its index; a search counts within its cap, and any other combination within its window (filterWindow).
+   */
   private count(f: LogFilter, clause: string, args: unknown[]): number {
     if (!f.provider && !f.source && !f.q && !f.apiKey && !f.delivery_status) return this.counter(f.status ? `status:${f.status}` : 'total');
     return (this.prepared(`SELECT count(*) AS n FROM emails ${clause}`).get(...args) as { n: number }).n;
@@ -179,4 +184,19 @@ export class SqliteSendLog implements SendLog {
     return statsFromCounters(rows);
   }
 
+}
+
+/**
+ * A filter that no single index answers (`source`, or two conditions at once) would otherwise scan until it found
+ * a page, every row when few match, and count every match: seconds at 1 M records, on the event loop. It reads
+ * instead at most the newest FILTER_SCAN_CAP emails of its most selective indexed condition (or the newest
+ * overall), so page and `total` come from them and `total` is capped there, as a search's is.
+ */
+function filterWindow(f: LogFilter): { clause: string; args: unknown[] } | undefined {
+  const conditions = [f.status, f.provider, f.source, f.apiKey, f.delivery_status].filter((v) => v !== undefined && v !== '').length;
+  const indexedAlone = conditions === 1 && !f.source;
+  if (conditions === 0 || indexedAlone) return undefined;
+  const [column, value] = f.provider ? ['provider_id', f.provider] : f.apiKey ? ['api_key', f.apiKey] : f.delivery_status ? ['delivery_status', f.delivery_status] : f.status ? ['status', f.status] : [];
+  const inner = column ? `WHERE ${column} = ? ` : '';
+  return { clause: `id IN (SELECT id FROM emails ${inner}ORDER BY id DESC LIMIT ${FILTER_SCAN_CAP})`, args: column ? [value] : [] };
 }

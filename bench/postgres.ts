@@ -50,7 +50,8 @@ async function main() {
     return name;
   };
   const gateway = async (config: unknown, databaseUrl?: string, id = 'bench-1') => {
-    const g = await startGateway({ config, env: databaseUrl ? { DATABASE_URL: databaseUrl, INSTANCE_ID: id, LOG_LEVEL: 'warn' } : { LOG_LEVEL: 'warn' } });
+    // LOG_LEVEL stays info: the harness reads the listening URL from the server's log.
+    const g = await startGateway({ config, env: databaseUrl ? { DATABASE_URL: databaseUrl, INSTANCE_ID: id } : {} });
     started.push(g);
     return g;
   };

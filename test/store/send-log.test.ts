@@ -169,3 +169,19 @@ storeTest('ping answers, leads says whether to run singleton work, close is fina
   await other.close();
   assert.equal(await other.ping(), false);
 });
+
+storeTest('concurrent records share a write, each gets its own id in order, and one faulty email fails alone', async ({ stores }) => {
+  const subjects = Array.from({ length: 120 }, (_, i) => `burst ${i}`);
+  const bad = { ...message(), subject: null as unknown as string }; // NOT NULL
+  const outcomes = await Promise.allSettled([
+    ...subjects.slice(0, 60).map((s) => stores.log.record({ source: 'api', status: 'sandbox', message: message(s), processingTimeMs: 1 })),
+    stores.log.record({ source: 'api', status: 'sandbox', message: bad }),
+    ...subjects.slice(60).map((s) => stores.log.record({ source: 'api', status: 'queued', message: message(s), nextAttemptAt: 0 })),
+  ]);
+  assert.equal(outcomes[60].status, 'rejected', 'the faulty email');
+  const ids = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<number>).value);
+  assert.equal(ids.length, 120);
+  assert.equal(new Set(ids).size, 120, 'distinct ids');
+  for (const [i, id] of ids.entries()) assert.equal((await stores.log.summary(id))?.subject, subjects[i], `id ${id} is email ${i}`);
+  assert.equal((await stores.log.stats()).total, 120);
+});

@@ -1,5 +1,6 @@
 // SendLog on PostgreSQL: every write is one statement (data-modifying CTEs keep an outcome and its attempts
-// atomic) on the pool's autocommit, so each resolves only after its commit is durable.
+// atomic; concurrent new emails share one multi-row INSERT) on the pool's autocommit, so each resolves only after
+// its commit is durable.
 import { statsFromCounters } from '../stats.js';
 import { likeSubstring } from '../event-rows.js';
 import { formatAddress } from '../../core/message.js';
@@ -10,42 +11,92 @@ import type { Sql } from './connect.js';
 import type { Changes } from './changes.js';
 import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS } from './rows.js';
 
+/** Columns of one recorded email, and the most emails one INSERT carries (17 × 50 parameters). */
+const RECORD_COLUMNS = 17;
+const RECORD_BATCH = 50;
+
+interface PendingRecord {
+  readonly row: unknown[];
+  readonly resolve: (id: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+function rowOf(e: NewEmail): unknown[] {
+  const m = e.message;
+  const leased = e.status === 'sending' && e.lease;
+  return [
+    new Date().toISOString(),
+    e.source,
+    e.status,
+    formatAddress(m.from),
+    JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
+    m.subject,
+    e.processingTimeMs ?? null,
+    serializeMessage(m),
+    m.raw ?? null,
+    e.idempotencyKey ?? null,
+    e.nextAttemptAt ?? null,
+    e.deliveryKey ?? null,
+    leased ? e.lease!.owner : null,
+    leased ? Date.now() + e.lease!.ms : null,
+    e.apiKey ?? null,
+    e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
+    e.sendAt?.toISOString() ?? null,
+  ];
+}
+
 export class PgSendLog implements SendLog {
   constructor(
     private readonly sql: Sql,
     private readonly changes: Changes,
   ) {}
 
+  /**
+   * Records arriving in the same event-loop turn share one multi-row INSERT: one round trip and one durable
+   * commit for a burst of concurrent sends instead of one each (what group commit does on SQLite). Each caller
+   * still resolves only after that commit. A batch that fails is retried row by row, so only a faulty row fails.
+   */
   async record(e: NewEmail): Promise<number> {
-    const m = e.message;
-    const leased = e.status === 'sending' && e.lease;
-    const [row] = await this.sql.unsafe<SummaryRow[]>(
+    return new Promise<number>((resolve, reject) => {
+      this.pendingRecords.push({ row: rowOf(e), resolve, reject });
+      if (this.pendingRecords.length === 1) setImmediate(() => void this.flushRecords());
+    });
+  }
+
+  private pendingRecords: PendingRecord[] = [];
+
+  private async flushRecords(): Promise<void> {
+    const batch = this.pendingRecords;
+    this.pendingRecords = [];
+    for (let i = 0; i < batch.length; i += RECORD_BATCH) {
+      const chunk = batch.slice(i, i + RECORD_BATCH);
+      try {
+        const rows = await this.insertRows(chunk.map((p) => p.row));
+        chunk.forEach((p, k) => this.recorded(p, rows[k]));
+      } catch (err) {
+        if (chunk.length === 1) chunk[0].reject(err);
+        else for (const p of chunk) await this.insertRows([p.row]).then(([row]) => this.recorded(p, row), p.reject);
+      }
+    }
+  }
+
+  private recorded(p: PendingRecord, row: SummaryRow): void {
+    this.changes.announce(row, true);
+    p.resolve(row.id);
+  }
+
+  /** One INSERT of these rows; RETURNING gives them back in VALUES order (PostgreSQL inserts a VALUES list in order). */
+  private async insertRows(rows: readonly unknown[][]): Promise<SummaryRow[]> {
+    const values = rows.map((_, r) => `(${Array.from({ length: RECORD_COLUMNS }, (_, c) => `$${r * RECORD_COLUMNS + c + 1}`).join(', ')})`).join(', ');
+    const inserted = await this.sql.unsafe<SummaryRow[]>(
       `INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw,
         idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed, send_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${SUMMARY_COLUMNS}`,
-      [
-        new Date().toISOString(),
-        e.source,
-        e.status,
-        formatAddress(m.from),
-        JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
-        m.subject,
-        e.processingTimeMs ?? null,
-        serializeMessage(m),
-        m.raw ?? null,
-        e.idempotencyKey ?? null,
-        e.nextAttemptAt ?? null,
-        e.deliveryKey ?? null,
-        leased ? e.lease!.owner : null,
-        leased ? Date.now() + e.lease!.ms : null,
-        e.apiKey ?? null,
-        e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
-        e.sendAt?.toISOString() ?? null,
-      ] as never[],
-      { prepare: true },
+      VALUES ${values} RETURNING ${SUMMARY_COLUMNS}`,
+      rows.flat() as never[],
+      { prepare: rows.length === 1 },
     );
-    this.changes.announce(row, true);
-    return row.id;
+    if (inserted.length !== rows.length) throw new Error(`inserted ${inserted.length} of ${rows.length} emails`);
+    return inserted;
   }
 
   async transition(id: number, t: Transition): Promise<boolean> {

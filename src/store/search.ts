@@ -4,7 +4,7 @@
 /** Longest `q` the API accepts (SPEC section 9). */
 export const MAX_QUERY_LENGTH = 200;
 /** Terms beyond this are dropped: each is one more doclist to walk. */
-const MAX_TERMS = 16;
+const MAX_TERMS = 8;
 /** Characters the unicode61 tokenizer keeps in tokens: a term without any is only punctuation. */
 const TOKEN_CHAR = /[\p{L}\p{N}]/u;
 
@@ -34,4 +34,4 @@ export const SEARCH_SCAN_CAP = 1_000;
  * A list filter that no single index answers reads at most this many of the newest candidate records (see the
  * SQLite send log's filterWindow): its page and `total` come from them, so that `total` is capped here too.
  */
-export const FILTER_SCAN_CAP = 10_000;
+export const FILTER_SCAN_CAP = 5_000;

@@ -29,7 +29,7 @@ test('toFtsQuery: every term quoted, quotes doubled, no prefix query, punctuatio
   assert.equal(toFtsQuery('subject:x*'), '"subject:x*"');
   assert.equal(toFtsQuery('%_ -- ** ""'), undefined);
   assert.equal(toFtsQuery('   '), undefined);
-  assert.equal(toFtsQuery(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '))?.split(' ').length, 16, 'at most 16 terms');
+  assert.equal(toFtsQuery(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '))?.split(' ').length, 8, 'at most 8 terms');
 });
 
 test('the store indexes subject and addresses as it records; search is by word, any order, case-insensitive', async (t) => {

@@ -1,21 +1,12 @@
 // The address fast path (bare and plain-name addresses without the tokenizer) must give exactly what
 // nodemailer's addressparser path gives, for every input it accepts.
 import { test } from 'node:test';
+import { seededRandom } from '../support/random.js';
 import assert from 'node:assert/strict';
 import { parseAddress, parsePlainAddress, tokenizedAddress } from '../../src/core/message.js';
 
-/** Deterministic, so a failure is reproducible (mulberry32). */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('the fast path agrees with the tokenizer on 200 000 random near-addresses', () => {
-  const random = prng(42);
+  const random = seededRandom(42);
   const alphabet = "ab .-_'Zé9 <>@x\"(),;:\\[]!#+=?~";
   let accepted = 0;
   for (let i = 0; i < 200_000; i++) {

@@ -1,6 +1,7 @@
 // Unit: the intake's own header reading (src/smtp/headers.ts) gives the Message mailparser's gives, on
 // ordinary, odd and randomly assembled header blocks, and declines what it leaves to mailparser.
 import { test } from 'node:test';
+import { seededRandom } from '../support/random.js';
 import assert from 'node:assert/strict';
 import { parseAddressHeader } from 'mailparser';
 import { headerBlock, headerLines, readHeaders } from '../../src/smtp/headers.js';
@@ -52,15 +53,6 @@ test('the intake reads every one of these header blocks as mailparser does', asy
   for (const [label, raw] of CASES) await assertSame(raw, label);
 });
 
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['From', 'To', 'Cc', 'Reply-To', 'Subject', 'subject', 'TO', 'X-Tags', 'X-Mailer', 'List-Id', 'References', 'In-Reply-To', 'Received', 'Content-Type', 'Date', 'Message-ID', 'Bcc', 'Sender', 'X-Priority'];
 const VALUES = [
@@ -72,7 +64,7 @@ const FOLDS = ['\r\n ', '\r\n\t', '\r\n  ', '\n '];
 
 test('randomly assembled header blocks read the same as mailparser reads them', async () => {
   for (let seed = 1; seed <= 400; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
     const lines: string[] = [];
     const count = 1 + Math.floor(next() * 10);

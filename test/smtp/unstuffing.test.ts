@@ -2,6 +2,7 @@
 // random SMTP input cut into random TCP-sized pieces (dot-stuffed lines, terminators across chunk edges,
 // pipelined commands after the final dot, a dot-stuffed first line that must not end DATA).
 import { test } from 'node:test';
+import { seededRandom } from '../support/random.js';
 import assert from 'node:assert/strict';
 import { smtpStreamClass, useFastUnstuffing } from '../../src/smtp/unstuffing.js';
 
@@ -46,14 +47,6 @@ async function events(feed: Feed, chunks: readonly Buffer[], maxBytes = 1_000_00
   return seen;
 }
 
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['x', 'line of text', '.', '..', '...', '\r\n', '\n', '\r', '\r\n.', '\r\n..', '\r\n.\r\n', '.\r\n', '\r\n.x', '\n.', '\n..', 'DATA\r\n', 'NOOP\r\n'];
 
@@ -61,7 +54,7 @@ test('on random input cut at random places, the fast scan and smtp-server loop s
   assert.equal(await useFastUnstuffing(), true);
   const fast = SMTPStream.prototype._feedDataStream;
   for (let seed = 1; seed <= 600; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
     let text = '';
     for (let m = 0, messages = 1 + Math.floor(next() * 3); m < messages; m++) {

@@ -3,46 +3,21 @@
 // its commit is durable.
 import { statsFromCounters } from '../stats.js';
 import { likeSubstring } from '../event-rows.js';
-import { formatAddress } from '../../core/message.js';
 import type { EmailStatus, LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
 import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
-import { deserializeMessage, serializeMessage, toDetail, toSummary, type AttemptRow, type SummaryRow } from '../sqlite/log-rows.js';
+import { deserializeMessage, toDetail, toSummary, type AttemptRow, type SummaryRow } from '../sqlite/log-rows.js';
 import type { Sql } from './connect.js';
 import type { Changes } from './changes.js';
+import { NEW_EMAIL_COLUMN_COUNT, NEW_EMAIL_COLUMNS, newEmailRow } from '../new-email-row.js';
 import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS } from './rows.js';
 
-/** Columns of one recorded email, and the most emails one INSERT carries (17 × 50 parameters). */
-const RECORD_COLUMNS = 17;
+/** The most emails one INSERT carries (17 × 50 parameters). */
 const RECORD_BATCH = 50;
 
 interface PendingRecord {
   readonly row: unknown[];
   readonly resolve: (id: number) => void;
   readonly reject: (err: unknown) => void;
-}
-
-function rowOf(e: NewEmail): unknown[] {
-  const m = e.message;
-  const leased = e.status === 'sending' && e.lease;
-  return [
-    new Date().toISOString(),
-    e.source,
-    e.status,
-    formatAddress(m.from),
-    JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
-    m.subject,
-    e.processingTimeMs ?? null,
-    serializeMessage(m),
-    m.raw ?? null,
-    e.idempotencyKey ?? null,
-    e.nextAttemptAt ?? null,
-    e.deliveryKey ?? null,
-    leased ? e.lease!.owner : null,
-    leased ? Date.now() + e.lease!.ms : null,
-    e.apiKey ?? null,
-    e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
-    e.sendAt?.toISOString() ?? null,
-  ];
 }
 
 export class PgSendLog implements SendLog {
@@ -58,7 +33,7 @@ export class PgSendLog implements SendLog {
    */
   async record(e: NewEmail): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pendingRecords.push({ row: rowOf(e), resolve, reject });
+      this.pendingRecords.push({ row: newEmailRow(e), resolve, reject });
       if (this.pendingRecords.length === 1) setImmediate(() => void this.flushRecords());
     });
   }
@@ -87,11 +62,9 @@ export class PgSendLog implements SendLog {
 
   /** One INSERT of these rows; RETURNING gives them back in VALUES order (PostgreSQL inserts a VALUES list in order). */
   private async insertRows(rows: readonly unknown[][]): Promise<SummaryRow[]> {
-    const values = rows.map((_, r) => `(${Array.from({ length: RECORD_COLUMNS }, (_, c) => `$${r * RECORD_COLUMNS + c + 1}`).join(', ')})`).join(', ');
+    const values = rows.map((_, r) => `(${Array.from({ length: NEW_EMAIL_COLUMN_COUNT }, (_, c) => `$${r * NEW_EMAIL_COLUMN_COUNT + c + 1}`).join(', ')})`).join(', ');
     const inserted = await this.sql.unsafe<SummaryRow[]>(
-      `INSERT INTO emails (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw,
-        idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed, send_at)
-      VALUES ${values} RETURNING ${SUMMARY_COLUMNS}`,
+      `INSERT INTO emails (${NEW_EMAIL_COLUMNS}) VALUES ${values} RETURNING ${SUMMARY_COLUMNS}`,
       rows.flat() as never[],
       { prepare: rows.length === 1 },
     );

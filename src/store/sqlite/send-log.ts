@@ -2,17 +2,18 @@
 // emails (counters.ts) and by triggers for status changes; the search index kept a little behind (search-index.ts).
 import { statsFromCounters } from '../stats.js';
 import type { Statement } from 'better-sqlite3';
-import { formatAddress, type Message } from '../../core/message.js';
+import type { Message } from '../../core/message.js';
 import type { LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
 import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
 import { statementCache, type Db } from './database.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Announcer } from './announcer.js';
+import { NEW_EMAIL_COLUMN_COUNT, NEW_EMAIL_COLUMNS, newEmailRow } from '../new-email-row.js';
 import type { NewEmailCounters } from './counters.js';
 import type { SearchIndexer } from './search-index.js';
 import { partsOf } from '../../smtp/parse.js';
 import { FILTER_SCAN_CAP, SEARCH_SCAN_CAP, toFtsQuery } from '../search.js';
-import { deserializeMessage, serializeMessage, SUMMARY_COLUMNS, toDetail, toSummary, type AttemptRow, type SummaryRow } from './log-rows.js';
+import { deserializeMessage, SUMMARY_COLUMNS, toDetail, toSummary, type AttemptRow, type SummaryRow } from './log-rows.js';
 
 export class SqliteSendLog implements SendLog {
   private readonly prepared: (sql: string) => Statement;
@@ -28,9 +29,7 @@ export class SqliteSendLog implements SendLog {
     private readonly search: SearchIndexer,
   ) {
     this.prepared = statementCache(db);
-    this.insertEmail = db.prepare(`INSERT INTO emails
-      (created_at, source, status, from_address, to_addresses, subject, processing_time_ms, message, raw, idempotency_key, next_attempt_at, delivery_key, lease_owner, lease_until, api_key, suppressed, send_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertEmail = db.prepare(`INSERT INTO emails (${NEW_EMAIL_COLUMNS}) VALUES (${Array(NEW_EMAIL_COLUMN_COUNT).fill('?').join(', ')})`);
     this.insertAttempt = db.prepare(`INSERT INTO attempts
       (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -45,27 +44,7 @@ export class SqliteSendLog implements SendLog {
   }
 
   async record(e: NewEmail): Promise<number> {
-    const m = e.message;
-    const leased = e.status === 'sending' && e.lease;
-    const row = [
-      new Date().toISOString(),
-      e.source,
-      e.status,
-      formatAddress(m.from),
-      JSON.stringify(m.envelope ? m.envelope.to : m.to.map(formatAddress)),
-      m.subject,
-      e.processingTimeMs ?? null,
-      serializeMessage(m),
-      m.raw ?? null,
-      e.idempotencyKey ?? null,
-      e.nextAttemptAt ?? null,
-      e.deliveryKey ?? null,
-      leased ? e.lease!.owner : null,
-      leased ? Date.now() + e.lease!.ms : null,
-      e.apiKey ?? null,
-      e.suppressed?.length ? JSON.stringify(e.suppressed) : null,
-      e.sendAt?.toISOString() ?? null,
-    ];
+    const row = newEmailRow(e);
     const id = await this.writes.run(() => {
       const id = Number(this.insertEmail.run(...row).lastInsertRowid);
       this.counters.count(e.status, e.processingTimeMs ?? null);

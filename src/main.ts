@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 // Reads the environment, opens config and database, starts HTTP (and the services beside it), owns shutdown.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../test/support/server.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const tempDir = (label: string) => mkdtempSync(join(process.env.BENCH_TMPDIR || tmpdir(), `protopost-bench-${label}-`));
@@ -175,7 +176,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
     LOG_LEVEL: 'info',
     ...o.env,
   };
-  const { proc, afterMs } = await spawnUntilUrl([...(o.nodeArgs ?? []), MAIN], env, (l) => (l?.msg === 'ProtoPost listening' ? l.url : undefined), dir);
+  const { proc, afterMs } = await spawnUntilUrl([...GATEWAY_NODE_FLAGS, ...(o.nodeArgs ?? []), MAIN], env, (l) => (l?.msg === 'ProtoPost listening' ? l.url : undefined), dir);
   return { ...proc, dir, configPath, databasePath, listeningAfterMs: afterMs };
 }
 

@@ -51,16 +51,21 @@ test('LOG_RETENTION_DAYS removes records older than the cutoff', async (t) => {
 storeTest('LogRetention: one batch per call, final records only, oldest first', async ({ stores }) => {
   const queued = await stores.log.record({ source: 'api', status: 'queued', message, nextAttemptAt: Date.now() });
   const sending = await stores.log.record({ source: 'api', status: 'sending', message, lease: { owner: 'a', ms: 60_000 } });
+  const scheduled = await stores.log.record({ source: 'api', status: 'scheduled', message, sendAt: new Date(Date.now() + 86_400_000), nextAttemptAt: Date.now() + 86_400_000 });
+  const canceled = await stores.log.record({ source: 'api', status: 'scheduled', message, sendAt: new Date(Date.now() + 86_400_000), nextAttemptAt: Date.now() + 86_400_000 });
+  assert.ok(await stores.log.transition(canceled, { to: 'canceled', from: ['scheduled'], nextAttemptAt: null }));
   const final: number[] = [];
   for (let i = 0; i < 6; i++) final.push(await stores.log.record({ source: 'api', status: 'sandbox', message }));
   assert.equal(await stores.retention.pruneBeyond(4, 1), 1, 'one batch of one');
-  assert.equal(await stores.log.summary(final[0]), undefined, 'the oldest final record went first');
-  assert.equal(await stores.retention.pruneBeyond(4, 10), 1, 'the rest past the newest four');
-  assert.equal((await stores.log.stats()).total, 6);
+  assert.equal(await stores.log.summary(canceled), undefined, 'the oldest final record (canceled is final) went first');
+  assert.equal(await stores.retention.pruneBeyond(4, 10), 2, 'the rest past the newest four');
+  assert.equal(await stores.log.summary(final[1]), undefined);
+  assert.equal((await stores.log.stats()).total, 7);
+  assert.equal((await stores.log.stats()).total_scheduled, 1);
   const future = new Date(Date.now() + 86_400_000).toISOString();
   assert.equal(await stores.retention.pruneOlderThan(future, 3), 3);
   assert.equal(await stores.retention.pruneOlderThan(future, 3), 1);
   assert.equal(await stores.retention.pruneOlderThan(future, 3), 0);
-  assert.deepEqual((await stores.log.list({ limit: 10, offset: 0 })).logs.map((l) => l.id), [sending, queued], 'queued and in-flight email stay');
+  assert.deepEqual((await stores.log.list({ limit: 10, offset: 0 })).logs.map((l) => l.id), [scheduled, sending, queued], 'queued, scheduled and in-flight email stay');
   assert.equal(await stores.retention.pruneOlderThan(new Date(0).toISOString(), 10), 0);
 });

@@ -1,10 +1,11 @@
 // LogRetention on SQLite: each call deletes one batch of final records in its own short transaction.
 import type { Statement } from 'better-sqlite3';
+import { FINAL_STATUSES } from '../../core/email-log.js';
 import type { LogRetention } from '../log-retention.js';
 import type { Db } from './database.js';
 import type { SearchIndexer } from './search-index.js';
 
-const FINAL = `status IN ('success', 'failed', 'sandbox')`;
+const FINAL = `status IN (${FINAL_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 export class SqliteLogRetention implements LogRetention {
   private readonly deleteUpTo: (edge: number, batch: number) => number;

@@ -185,3 +185,38 @@ storeTest('concurrent records share a write, each gets its own id in order, and 
   for (const [i, id] of ids.entries()) assert.equal((await stores.log.summary(id))?.subject, subjects[i], `id ${id} is email ${i}`);
   assert.equal((await stores.log.stats()).total, 120);
 });
+
+storeTest('concurrent transitions share a commit, keep each email’s call order, and one faulty transition fails alone', async ({ stores }) => {
+  const ids: number[] = [];
+  for (let i = 0; i < 90; i++) ids.push(await stores.log.record({ source: 'api', status: 'queued', message: message(`t ${i}`), nextAttemptAt: 0 }));
+  const lease = { owner: 'worker-a', ms: 60_000 };
+  // Issued in one turn, newest first, so the store has to order them; each email taken then finished by its holder.
+  const outcomes = await Promise.allSettled(
+    [...ids].reverse().flatMap((id, i) => [
+      stores.log.transition(id, { to: 'sending', from: ['queued'], lease }),
+      i === 7
+        ? stores.log.transition(id, { to: null as unknown as 'success', holder: 'worker-a' }) // NOT NULL
+        : stores.log.transition(id, { to: 'success', holder: 'worker-a', provider: PROVIDER, messageId: `m-${id}`, attempts: [attempt(true)], processingTimeMs: 2 }),
+      stores.log.transition(id, { to: 'failed', from: ['queued'] }), // guard no longer holds
+    ]),
+  );
+  const faulty = ids[ids.length - 1 - 7];
+  for (const [k, o] of outcomes.entries()) {
+    const [id, step] = [ids[ids.length - 1 - Math.floor(k / 3)], k % 3];
+    if (id === faulty && step === 1) assert.equal(o.status, 'rejected', 'the faulty transition');
+    else assert.deepEqual(o, { status: 'fulfilled', value: step !== 2 }, `email ${id} step ${step}`);
+  }
+  for (const id of ids) {
+    const d = await stores.log.get(id);
+    if (id === faulty) {
+      assert.equal(d?.status, 'sending');
+      continue;
+    }
+    assert.equal(d?.status, 'success', `email ${id}`);
+    assert.equal(d?.message_id, `m-${id}`);
+    assert.equal(d?.attempts.length, 1);
+  }
+  const stats = await stores.log.stats();
+  assert.equal(stats.total_sent, 89);
+  assert.equal(stats.total_queued, 1, "the email left sending");
+});

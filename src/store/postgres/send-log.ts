@@ -1,6 +1,6 @@
 // SendLog on PostgreSQL: every write is one statement (data-modifying CTEs keep an outcome and its attempts
-// atomic; concurrent new emails share one multi-row INSERT) on the pool's autocommit, so each resolves only after
-// its commit is durable.
+// atomic). Concurrent new emails share one multi-row INSERT and concurrent transitions one transaction, and each
+// resolves only after its commit is durable.
 import { statsFromCounters } from '../stats.js';
 import { likeSubstring } from '../event-rows.js';
 import type { EmailStatus, LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
@@ -18,6 +18,58 @@ interface PendingRecord {
   readonly row: unknown[];
   readonly resolve: (id: number) => void;
   readonly reject: (err: unknown) => void;
+}
+
+/** The most transitions one transaction carries. */
+const TRANSITION_BATCH = 50;
+
+interface PendingTransition {
+  readonly params: readonly unknown[];
+  readonly resolve: (applied: boolean) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+// The guards make it a compare-and-set; the attempts are inserted only when the update applied.
+const TRANSITION_SQL = `WITH u AS (
+    UPDATE emails SET status = $2, provider_id = coalesce($5, provider_id), provider_name = coalesce($6, provider_name),
+      provider_type = coalesce($7, provider_type), processing_time_ms = coalesce($8, processing_time_ms),
+      message_id = coalesce($9, message_id), error_message = $10, attempt_count = attempt_count + $11,
+      next_attempt_at = $12, delivery_rounds = delivery_rounds + $13, lease_owner = $14, lease_until = $15,
+      pinned_provider = CASE WHEN $17::boolean THEN $18::text ELSE pinned_provider END
+    WHERE id = $1 AND ($3::text[] IS NULL OR status = ANY($3::text[])) AND ($4::text IS NULL OR lease_owner = $4)
+    RETURNING *
+  ), a AS (
+    INSERT INTO attempts (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
+    SELECT u.id, x.a->>'provider_id', x.a->>'provider_name', x.a->>'provider_type', x.a->>'started_at',
+      (x.a->>'duration_ms')::double precision, (x.a->>'ok')::boolean, x.a->>'error', x.a->>'error_class'
+    FROM u, jsonb_array_elements($16::text::jsonb) WITH ORDINALITY AS x(a, n)
+    ORDER BY x.n
+  )
+  SELECT ${SUMMARY_COLUMNS} FROM u`;
+
+function transitionParams(id: number, t: Transition): unknown[] {
+  const attempts = t.attempts ?? [];
+  const leased = t.to === 'sending' && t.lease;
+  return [
+    id,
+    t.to,
+    t.from ? [...t.from] : null,
+    t.holder ?? null,
+    t.provider?.id ?? null,
+    t.provider?.name ?? null,
+    t.provider?.type ?? null,
+    t.processingTimeMs ?? null,
+    t.messageId ?? null,
+    t.errorMessage ?? null,
+    attempts.length,
+    t.nextAttemptAt ?? null,
+    t.countRound ? 1 : 0,
+    leased ? t.lease!.owner : null,
+    leased ? Date.now() + t.lease!.ms : null,
+    JSON.stringify(attempts),
+    t.pinnedProvider !== undefined,
+    t.pinnedProvider ?? null,
+  ];
 }
 
 export class PgSendLog implements SendLog {
@@ -72,52 +124,42 @@ export class PgSendLog implements SendLog {
     return inserted;
   }
 
+  /**
+   * Transitions arriving in the same event-loop turn share one transaction: their statements are pipelined on
+   * one connection and committed once, so a burst of outcomes costs one durable flush instead of one each. A batch
+   * that fails is retried one by one, so only a faulty transition fails.
+   */
   async transition(id: number, t: Transition): Promise<boolean> {
-    const attempts = t.attempts ?? [];
-    const leased = t.to === 'sending' && t.lease;
-    // The guards make it a compare-and-set; the attempts are inserted only when the update applied.
-    const rows = await this.sql.unsafe<SummaryRow[]>(
-      `WITH u AS (
-        UPDATE emails SET status = $2, provider_id = coalesce($5, provider_id), provider_name = coalesce($6, provider_name),
-          provider_type = coalesce($7, provider_type), processing_time_ms = coalesce($8, processing_time_ms),
-          message_id = coalesce($9, message_id), error_message = $10, attempt_count = attempt_count + $11,
-          next_attempt_at = $12, delivery_rounds = delivery_rounds + $13, lease_owner = $14, lease_until = $15,
-          pinned_provider = CASE WHEN $17::boolean THEN $18::text ELSE pinned_provider END
-        WHERE id = $1 AND ($3::text[] IS NULL OR status = ANY($3::text[])) AND ($4::text IS NULL OR lease_owner = $4)
-        RETURNING *
-      ), a AS (
-        INSERT INTO attempts (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
-        SELECT u.id, x.a->>'provider_id', x.a->>'provider_name', x.a->>'provider_type', x.a->>'started_at',
-          (x.a->>'duration_ms')::double precision, (x.a->>'ok')::boolean, x.a->>'error', x.a->>'error_class'
-        FROM u, jsonb_array_elements($16::text::jsonb) WITH ORDINALITY AS x(a, n)
-        ORDER BY x.n
-      )
-      SELECT ${SUMMARY_COLUMNS} FROM u`,
-      [
-        id,
-        t.to,
-        t.from ? [...t.from] : null,
-        t.holder ?? null,
-        t.provider?.id ?? null,
-        t.provider?.name ?? null,
-        t.provider?.type ?? null,
-        t.processingTimeMs ?? null,
-        t.messageId ?? null,
-        t.errorMessage ?? null,
-        attempts.length,
-        t.nextAttemptAt ?? null,
-        t.countRound ? 1 : 0,
-        leased ? t.lease!.owner : null,
-        leased ? Date.now() + t.lease!.ms : null,
-        JSON.stringify(attempts),
-        t.pinnedProvider !== undefined,
-        t.pinnedProvider ?? null,
-      ] as never[],
-      { prepare: true },
-    );
-    if (!rows.length) return false;
-    this.changes.announce(rows[0], true);
-    return true;
+    return new Promise<boolean>((resolve, reject) => {
+      this.pendingTransitions.push({ params: transitionParams(id, t), resolve, reject });
+      if (this.pendingTransitions.length === 1) setImmediate(() => void this.flushTransitions());
+    });
+  }
+
+  private pendingTransitions: PendingTransition[] = [];
+
+  private async flushTransitions(): Promise<void> {
+    // Rows are locked in id order, as delivery events lock them, so two transactions never wait on each other in
+    // a cycle. The sort is stable: transitions of one email keep their call order.
+    const batch = this.pendingTransitions.sort((a, b) => (a.params[0] as number) - (b.params[0] as number));
+    this.pendingTransitions = [];
+    for (let i = 0; i < batch.length; i += TRANSITION_BATCH) {
+      const chunk = batch.slice(i, i + TRANSITION_BATCH);
+      try {
+        const results = chunk.length === 1
+          ? [await this.sql.unsafe<SummaryRow[]>(TRANSITION_SQL, chunk[0].params as never[], { prepare: true })]
+          : await this.sql.begin((tx) => chunk.map((p) => tx.unsafe<SummaryRow[]>(TRANSITION_SQL, p.params as never[], { prepare: true })));
+        chunk.forEach((p, k) => this.transitioned(p, results[k] as SummaryRow[]));
+      } catch (err) {
+        if (chunk.length === 1) chunk[0].reject(err);
+        else for (const p of chunk) await this.sql.unsafe<SummaryRow[]>(TRANSITION_SQL, p.params as never[], { prepare: true }).then((rows) => this.transitioned(p, rows), p.reject);
+      }
+    }
+  }
+
+  private transitioned(p: PendingTransition, rows: readonly SummaryRow[]): void {
+    if (rows.length) this.changes.announce(rows[0], true);
+    p.resolve(rows.length > 0);
   }
 
   async summary(id: number): Promise<LogSummary | undefined> {

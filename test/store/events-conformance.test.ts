@@ -66,6 +66,13 @@ storeTest('suppressions compare case-insensitively, keep the first reason, searc
   assert.equal(await stores.suppressions.remove('bob@example.org'), false);
 });
 
+storeTest('concurrent suppression lookups each answer for their own addresses', async ({ stores }) => {
+  for (let i = 0; i < 300; i += 3) await stores.suppressions.add({ email: `u${i}@example.org`, reason: 'manual', provider_id: null, log_id: null });
+  // 100 sends in one turn, each asking about its own three addresses (one of them suppressed).
+  const answers = await Promise.all(Array.from({ length: 100 }, (_, k) => stores.suppressions.suppressedAmong([`U${3 * k}@example.org`, `u${3 * k + 1}@example.org`, `u${3 * k + 2}@example.org`])));
+  answers.forEach((hits, k) => assert.deepEqual([...hits], [`U${3 * k}@example.org`], `send ${k}`));
+});
+
 const attempt = (outcome: 'delivered' | 'retrying' | 'failed', status_code: number | null = outcome === 'delivered' ? 200 : 500) =>
   ({ attempted_at: new Date().toISOString(), status_code, duration_ms: 1, error: outcome === 'delivered' ? null : `HTTP ${status_code}`, outcome });
 

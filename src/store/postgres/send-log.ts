@@ -10,24 +10,13 @@ import type { Sql } from './connect.js';
 import type { Changes } from './changes.js';
 import { NEW_EMAIL_COLUMN_COUNT, NEW_EMAIL_COLUMNS, newEmailRow } from '../new-email-row.js';
 import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS } from './rows.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** The most emails one INSERT carries (17 × 50 parameters). */
 const RECORD_BATCH = 50;
 
-interface PendingRecord {
-  readonly row: unknown[];
-  readonly resolve: (id: number) => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /** The most transitions one transaction carries. */
 const TRANSITION_BATCH = 50;
-
-interface PendingTransition {
-  readonly params: readonly unknown[];
-  readonly resolve: (applied: boolean) => void;
-  readonly reject: (err: unknown) => void;
-}
 
 // The guards make it a compare-and-set; the attempts are inserted only when the update applied.
 const TRANSITION_SQL = `WITH u AS (
@@ -79,37 +68,15 @@ export class PgSendLog implements SendLog {
   ) {}
 
   /**
-   * Records arriving in the same event-loop turn share one multi-row INSERT: one round trip and one durable
-   * commit for a burst of concurrent sends instead of one each (what group commit does on SQLite). Each caller
-   * still resolves only after that commit. A batch that fails is retried row by row, so only a faulty row fails.
+   * Records made in the same event-loop turn share one multi-row INSERT: one round trip and one durable commit
+   * for a burst of concurrent sends instead of one each.
    */
+  private readonly records = new TurnBatch((rows: readonly unknown[][]) => this.insertRows(rows), RECORD_BATCH);
+
   async record(e: NewEmail): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.pendingRecords.push({ row: newEmailRow(e), resolve, reject });
-      if (this.pendingRecords.length === 1) setImmediate(() => void this.flushRecords());
-    });
-  }
-
-  private pendingRecords: PendingRecord[] = [];
-
-  private async flushRecords(): Promise<void> {
-    const batch = this.pendingRecords;
-    this.pendingRecords = [];
-    for (let i = 0; i < batch.length; i += RECORD_BATCH) {
-      const chunk = batch.slice(i, i + RECORD_BATCH);
-      try {
-        const rows = await this.insertRows(chunk.map((p) => p.row));
-        chunk.forEach((p, k) => this.recorded(p, rows[k]));
-      } catch (err) {
-        if (chunk.length === 1) chunk[0].reject(err);
-        else for (const p of chunk) await this.insertRows([p.row]).then(([row]) => this.recorded(p, row), p.reject);
-      }
-    }
-  }
-
-  private recorded(p: PendingRecord, row: SummaryRow): void {
+    const row = await this.records.add(newEmailRow(e));
     this.changes.announce(row, true);
-    p.resolve(row.id);
+    return row.id;
   }
 
   /** One INSERT of these rows; RETURNING gives them back in VALUES order (PostgreSQL inserts a VALUES list in order). */
@@ -125,41 +92,24 @@ export class PgSendLog implements SendLog {
   }
 
   /**
-   * Transitions arriving in the same event-loop turn share one transaction: their statements are pipelined on
-   * one connection and committed once, so a burst of outcomes costs one durable flush instead of one each. A batch
-   * that fails is retried one by one, so only a faulty transition fails.
+   * Transitions made in the same event-loop turn share one transaction: their statements are pipelined on one
+   * connection and committed once. Rows are locked in id order, as delivery events lock them, so two
+   * transactions never wait on each other in a cycle; transitions of one email keep their call order.
    */
+  private readonly transitions = new TurnBatch(
+    (batch: readonly unknown[][]) =>
+      batch.length === 1
+        ? this.sql.unsafe<SummaryRow[]>(TRANSITION_SQL, batch[0] as never[], { prepare: true }).then((rows) => [rows])
+        : this.sql.begin((tx) => batch.map((params) => tx.unsafe<SummaryRow[]>(TRANSITION_SQL, params as never[], { prepare: true }))) as Promise<SummaryRow[][]>,
+    TRANSITION_BATCH,
+    (a, b) => (a[0] as number) - (b[0] as number),
+  );
+
   async transition(id: number, t: Transition): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.pendingTransitions.push({ params: transitionParams(id, t), resolve, reject });
-      if (this.pendingTransitions.length === 1) setImmediate(() => void this.flushTransitions());
-    });
-  }
-
-  private pendingTransitions: PendingTransition[] = [];
-
-  private async flushTransitions(): Promise<void> {
-    // Rows are locked in id order, as delivery events lock them, so two transactions never wait on each other in
-    // a cycle. The sort is stable: transitions of one email keep their call order.
-    const batch = this.pendingTransitions.sort((a, b) => (a.params[0] as number) - (b.params[0] as number));
-    this.pendingTransitions = [];
-    for (let i = 0; i < batch.length; i += TRANSITION_BATCH) {
-      const chunk = batch.slice(i, i + TRANSITION_BATCH);
-      try {
-        const results = chunk.length === 1
-          ? [await this.sql.unsafe<SummaryRow[]>(TRANSITION_SQL, chunk[0].params as never[], { prepare: true })]
-          : await this.sql.begin((tx) => chunk.map((p) => tx.unsafe<SummaryRow[]>(TRANSITION_SQL, p.params as never[], { prepare: true })));
-        chunk.forEach((p, k) => this.transitioned(p, results[k] as SummaryRow[]));
-      } catch (err) {
-        if (chunk.length === 1) chunk[0].reject(err);
-        else for (const p of chunk) await this.sql.unsafe<SummaryRow[]>(TRANSITION_SQL, p.params as never[], { prepare: true }).then((rows) => this.transitioned(p, rows), p.reject);
-      }
-    }
-  }
-
-  private transitioned(p: PendingTransition, rows: readonly SummaryRow[]): void {
-    if (rows.length) this.changes.announce(rows[0], true);
-    p.resolve(rows.length > 0);
+    const rows = await this.transitions.add(transitionParams(id, t));
+    if (!rows.length) return false;
+    this.changes.announce(rows[0], true);
+    return true;
   }
 
   async summary(id: number): Promise<LogSummary | undefined> {

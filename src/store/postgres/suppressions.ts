@@ -1,8 +1,13 @@
 // Suppressions on PostgreSQL: one list shared by every instance, keyed by the lower-cased address (the address
-// kept as first seen). suppressedAmong is on every send's path: one indexed query for all its recipients.
+// kept as first seen). suppressedAmong is on every send's path: one indexed query for the recipients of every
+// send made in the same event-loop turn.
 import { suppressionKey, type Suppression, type SuppressionFilter, type Suppressions } from '../suppressions.js';
 import { likeSubstring, SUPPRESSION_COLUMNS } from '../event-rows.js';
 import type { Sql } from './connect.js';
+import { TurnBatch } from './turn-batch.js';
+
+/** The most sends one lookup answers. */
+const LOOKUP_BATCH = 100;
 
 export class PgSuppressions implements Suppressions {
   constructor(private readonly sql: Sql) {}
@@ -36,8 +41,15 @@ export class PgSuppressions implements Suppressions {
 
   async suppressedAmong(addresses: readonly string[]): Promise<Set<string>> {
     if (!addresses.length) return new Set();
-    const rows = await this.sql<{ email_key: string }[]>`SELECT email_key FROM suppressions WHERE email_key = ANY(${addresses.map(suppressionKey)}::text[])`;
-    const hits = new Set(rows.map((r) => r.email_key));
-    return new Set(addresses.filter((a) => hits.has(suppressionKey(a))));
+    const keys = addresses.map(suppressionKey);
+    const hits = await this.lookups.add(keys);
+    return new Set(addresses.filter((_, i) => hits.has(keys[i])));
   }
+
+  /** Each send gets the keys found among everyone's in its batch. */
+  private readonly lookups = new TurnBatch(async (batch: readonly string[][]) => {
+    const rows = await this.sql<{ email_key: string }[]>`SELECT email_key FROM suppressions WHERE email_key = ANY(${[...new Set(batch.flat())]}::text[])`;
+    const hits = new Set(rows.map((r) => r.email_key));
+    return batch.map(() => hits);
+  }, LOOKUP_BATCH);
 }

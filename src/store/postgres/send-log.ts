@@ -1,64 +1,110 @@
 // SendLog on PostgreSQL: every write is one statement (data-modifying CTEs keep an outcome and its attempts
-// atomic). Concurrent new emails share one multi-row INSERT and concurrent transitions one transaction, and each
+// atomic). Concurrent new emails share one multi-row INSERT and concurrent transitions one UPDATE, and each
 // resolves only after its commit is durable.
 import { statsFromCounters } from '../stats.js';
 import { likeSubstring } from '../event-rows.js';
-import type { EmailStatus, LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
+import type postgres from 'postgres';
+import type { AttemptRecord, EmailStatus, LogDetail, LogFilter, LogSummary, Stats } from '../../core/email-log.js';
 import type { NewEmail, SendLog, StoredMessage, Transition } from '../send-log.js';
 import { deserializeMessage, toDetail, toSummary, type AttemptRow, type SummaryRow } from '../sqlite/log-rows.js';
 import type { Sql } from './connect.js';
 import type { Changes } from './changes.js';
 import { NEW_EMAIL_COLUMN_COUNT, NEW_EMAIL_COLUMNS, newEmailRow } from '../new-email-row.js';
-import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS } from './rows.js';
+import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS, summaryColumns } from './rows.js';
 import { TurnBatch } from './turn-batch.js';
 
 /** The most emails one INSERT carries (17 × 50 parameters). */
 const RECORD_BATCH = 50;
 
-/** The most transitions one transaction carries. */
+/** The most transitions one statement carries. */
 const TRANSITION_BATCH = 50;
 
-// The guards make it a compare-and-set; the attempts are inserted only when the update applied.
-const TRANSITION_SQL = `WITH u AS (
-    UPDATE emails SET status = $2, provider_id = coalesce($5, provider_id), provider_name = coalesce($6, provider_name),
-      provider_type = coalesce($7, provider_type), processing_time_ms = coalesce($8, processing_time_ms),
-      message_id = coalesce($9, message_id), error_message = $10, attempt_count = attempt_count + $11,
-      next_attempt_at = $12, delivery_rounds = delivery_rounds + $13, lease_owner = $14, lease_until = $15,
-      pinned_provider = CASE WHEN $17::boolean THEN $18::text ELSE pinned_provider END
-    WHERE id = $1 AND ($3::text[] IS NULL OR status = ANY($3::text[])) AND ($4::text IS NULL OR lease_owner = $4)
-    RETURNING *
+/** One transition as the statement reads it (a JSON record; `n` is its place in the batch). */
+interface TransitionItem {
+  readonly n: number;
+  readonly id: number;
+  readonly to: string;
+  readonly from: readonly string[] | null;
+  readonly holder: string | null;
+  readonly provider_id: string | null;
+  readonly provider_name: string | null;
+  readonly provider_type: string | null;
+  readonly processing_time_ms: number | null;
+  readonly message_id: string | null;
+  readonly error_message: string | null;
+  readonly attempts: readonly AttemptRecord[];
+  readonly next_attempt_at: number | null;
+  readonly rounds: number;
+  readonly lease_owner: string | null;
+  readonly lease_until: number | null;
+  readonly set_pinned: boolean;
+  readonly pinned_provider: string | null;
+}
+
+/**
+ * Applies a batch of transitions of distinct emails in one statement: one plan, one run of the counter trigger,
+ * one commit. The guards make each a compare-and-set; attempts are inserted only for updates that applied.
+ */
+const TRANSITIONS_SQL = `WITH t AS (
+    SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS t(n int, id bigint, "to" text, "from" text[], holder text,
+      provider_id text, provider_name text, provider_type text, processing_time_ms float8, message_id text,
+      error_message text, attempts jsonb, next_attempt_at bigint, rounds int, lease_owner text, lease_until bigint,
+      set_pinned boolean, pinned_provider text)
+  ), u AS (
+    UPDATE emails e SET status = t."to", provider_id = coalesce(t.provider_id, e.provider_id),
+      provider_name = coalesce(t.provider_name, e.provider_name), provider_type = coalesce(t.provider_type, e.provider_type),
+      processing_time_ms = coalesce(t.processing_time_ms, e.processing_time_ms), message_id = coalesce(t.message_id, e.message_id),
+      error_message = t.error_message, attempt_count = e.attempt_count + jsonb_array_length(t.attempts),
+      next_attempt_at = t.next_attempt_at, delivery_rounds = e.delivery_rounds + t.rounds, lease_owner = t.lease_owner,
+      lease_until = t.lease_until, pinned_provider = CASE WHEN t.set_pinned THEN t.pinned_provider ELSE e.pinned_provider END
+    FROM t
+    WHERE e.id = t.id AND (t."from" IS NULL OR e.status = ANY(t."from")) AND (t.holder IS NULL OR e.lease_owner = t.holder)
+    RETURNING t.n, ${summaryColumns('e.')}
   ), a AS (
     INSERT INTO attempts (email_id, provider_id, provider_name, provider_type, started_at, duration_ms, ok, error, error_class)
-    SELECT u.id, x.a->>'provider_id', x.a->>'provider_name', x.a->>'provider_type', x.a->>'started_at',
+    SELECT t.id, x.a->>'provider_id', x.a->>'provider_name', x.a->>'provider_type', x.a->>'started_at',
       (x.a->>'duration_ms')::double precision, (x.a->>'ok')::boolean, x.a->>'error', x.a->>'error_class'
-    FROM u, jsonb_array_elements($16::text::jsonb) WITH ORDINALITY AS x(a, n)
-    ORDER BY x.n
+    FROM u JOIN t USING (n), jsonb_array_elements(t.attempts) WITH ORDINALITY AS x(a, k)
+    ORDER BY n, x.k
   )
-  SELECT ${SUMMARY_COLUMNS} FROM u`;
+  SELECT * FROM u`;
 
-function transitionParams(id: number, t: Transition): unknown[] {
-  const attempts = t.attempts ?? [];
+function transitionItem(id: number, t: Transition): Omit<TransitionItem, 'n'> {
   const leased = t.to === 'sending' && t.lease;
-  return [
+  return {
     id,
-    t.to,
-    t.from ? [...t.from] : null,
-    t.holder ?? null,
-    t.provider?.id ?? null,
-    t.provider?.name ?? null,
-    t.provider?.type ?? null,
-    t.processingTimeMs ?? null,
-    t.messageId ?? null,
-    t.errorMessage ?? null,
-    attempts.length,
-    t.nextAttemptAt ?? null,
-    t.countRound ? 1 : 0,
-    leased ? t.lease!.owner : null,
-    leased ? Date.now() + t.lease!.ms : null,
-    JSON.stringify(attempts),
-    t.pinnedProvider !== undefined,
-    t.pinnedProvider ?? null,
-  ];
+    to: t.to,
+    from: t.from ?? null,
+    holder: t.holder ?? null,
+    provider_id: t.provider?.id ?? null,
+    provider_name: t.provider?.name ?? null,
+    provider_type: t.provider?.type ?? null,
+    processing_time_ms: t.processingTimeMs ?? null,
+    message_id: t.messageId ?? null,
+    error_message: t.errorMessage ?? null,
+    attempts: t.attempts ?? [],
+    next_attempt_at: t.nextAttemptAt ?? null,
+    rounds: t.countRound ? 1 : 0,
+    lease_owner: leased ? t.lease!.owner : null,
+    lease_until: leased ? Date.now() + t.lease!.ms : null,
+    set_pinned: t.pinnedProvider !== undefined,
+    pinned_provider: t.pinnedProvider ?? null,
+  };
+}
+
+/**
+ * Splits a batch so no statement names an email twice (an UPDATE … FROM applies one change per row): the k-th
+ * transition of an email goes to statement k, so each email's transitions apply in call order.
+ */
+function distinctRounds(batch: readonly Omit<TransitionItem, 'n'>[]): TransitionItem[][] {
+  const rounds: TransitionItem[][] = [];
+  const seen = new Map<number, number>();
+  batch.forEach((item, n) => {
+    const round = (seen.get(item.id) ?? -1) + 1;
+    seen.set(item.id, round);
+    (rounds[round] ??= []).push({ ...item, n });
+  });
+  return rounds;
 }
 
 export class PgSendLog implements SendLog {
@@ -92,24 +138,28 @@ export class PgSendLog implements SendLog {
   }
 
   /**
-   * Transitions made in the same event-loop turn share one transaction: their statements are pipelined on one
-   * connection and committed once. Rows are locked in id order, as delivery events lock them, so two
-   * transactions never wait on each other in a cycle; transitions of one email keep their call order.
+   * Transitions made in the same event-loop turn share one statement (one transaction when an email has more
+   * than one), so a burst of outcomes costs one commit instead of one each. Batches are sorted by id, the order
+   * delivery events lock emails in.
    */
-  private readonly transitions = new TurnBatch(
-    (batch: readonly unknown[][]) =>
-      batch.length === 1
-        ? this.sql.unsafe<SummaryRow[]>(TRANSITION_SQL, batch[0] as never[], { prepare: true }).then((rows) => [rows])
-        : this.sql.begin((tx) => batch.map((params) => tx.unsafe<SummaryRow[]>(TRANSITION_SQL, params as never[], { prepare: true }))) as Promise<SummaryRow[][]>,
-    TRANSITION_BATCH,
-    (a, b) => (a[0] as number) - (b[0] as number),
-  );
+  private readonly transitions = new TurnBatch((batch: readonly Omit<TransitionItem, 'n'>[]) => this.applyTransitions(batch), TRANSITION_BATCH, (a, b) => a.id - b.id);
 
   async transition(id: number, t: Transition): Promise<boolean> {
-    const rows = await this.transitions.add(transitionParams(id, t));
-    if (!rows.length) return false;
-    this.changes.announce(rows[0], true);
+    const row = await this.transitions.add(transitionItem(id, t));
+    if (!row) return false;
+    this.changes.announce(row, true);
     return true;
+  }
+
+  /** The updated row for each transition that applied, undefined for each whose guard did not hold. */
+  private async applyTransitions(batch: readonly Omit<TransitionItem, 'n'>[]): Promise<(SummaryRow | undefined)[]> {
+    const rounds = distinctRounds(batch);
+    const run = (sql: Sql | postgres.TransactionSql<{ int8: number }>, items: TransitionItem[]) =>
+      sql.unsafe<(SummaryRow & { n: number })[]>(TRANSITIONS_SQL, [JSON.stringify(items)], { prepare: true });
+    const results = rounds.length === 1 ? [await run(this.sql, rounds[0])] : await this.sql.begin((tx) => rounds.map((items) => run(tx, items)));
+    const out: (SummaryRow | undefined)[] = new Array(batch.length).fill(undefined);
+    for (const rows of results as (SummaryRow & { n: number })[][]) for (const { n, ...row } of rows) out[n] = row;
+    return out;
   }
 
   async summary(id: number): Promise<LogSummary | undefined> {

@@ -7,6 +7,7 @@
 //   npm run build && node --import tsx bench/profile.ts smtp [messages] [bytes]
 //
 // `startup` profiles a first start (fresh directory) up to the first 200 from /api/health, then stops it.
+// BENCH_DATABASE_URL runs the gateway on that PostgreSQL database instead of a fresh SQLite file.
 // `smtp` sends `messages` (default 3 000) of `bytes` (default 102 400) in sandbox mode with smtp-source,
 // 10 sessions, as bench/smtp.ts does, and also prints the server's CPU per message.
 import { spawnSync } from 'node:child_process';
@@ -116,7 +117,7 @@ async function main() {
   const gw = await startGateway({
     config: mode === 'startup' ? undefined : config,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=100'],
-    env: smtpPort ? { SMTP_LISTEN_PORT: String(smtpPort) } : {},
+    env: { ...(smtpPort ? { SMTP_LISTEN_PORT: String(smtpPort) } : {}), ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}) },
   });
   try {
     let r = { rps: 0, ok: 0 };

@@ -23,6 +23,8 @@ export class Changes {
   readonly feed = new LocalChangeFeed();
   /** tells this process's notifications from the others' */
   readonly source = randomUUID();
+  /** how each of this process's notifications begins (its own come back to it: skipped before parsing) */
+  private readonly ownHead = `{"i":${JSON.stringify(this.source)},"c":[`;
   private outbox: { readonly text: string; readonly bytes: number }[] = [];
   private flushing = false;
   private stopped = false;
@@ -58,7 +60,7 @@ export class Changes {
   /** Sends what is queued (best effort: a lost notification costs another dashboard one live row, never data). */
   async flush(): Promise<void> {
     while (this.outbox.length && !this.stopped) {
-      const head = `{"i":${JSON.stringify(this.source)},"c":[`;
+      const head = this.ownHead;
       let body = '';
       let bytes = Buffer.byteLength(head) + 3;
       let n = 0;
@@ -82,6 +84,7 @@ export class Changes {
   }
 
   private receive(payload: string): void {
+    if (payload.startsWith(this.ownHead)) return;
     let wire: Wire;
     try {
       wire = JSON.parse(payload) as Wire;

@@ -16,6 +16,14 @@ import { TurnBatch } from './turn-batch.js';
 /** The most emails one INSERT carries (17 × 50 parameters). */
 const RECORD_BATCH = 50;
 
+/** The INSERT of n new emails, built once per n (and prepared on each connection, like every statement here). */
+const insertSql = (() => {
+  const texts: string[] = [];
+  return (n: number) =>
+    (texts[n] ??= `INSERT INTO emails (${NEW_EMAIL_COLUMNS}) VALUES ${Array.from({ length: n }, (_, r) =>
+      `(${Array.from({ length: NEW_EMAIL_COLUMN_COUNT }, (_, c) => `$${r * NEW_EMAIL_COLUMN_COUNT + c + 1}`).join(', ')})`).join(', ')} RETURNING ${SUMMARY_COLUMNS}`);
+})();
+
 /** The most transitions one statement carries. */
 const TRANSITION_BATCH = 50;
 
@@ -127,12 +135,7 @@ export class PgSendLog implements SendLog {
 
   /** One INSERT of these rows; RETURNING gives them back in VALUES order (PostgreSQL inserts a VALUES list in order). */
   private async insertRows(rows: readonly unknown[][]): Promise<SummaryRow[]> {
-    const values = rows.map((_, r) => `(${Array.from({ length: NEW_EMAIL_COLUMN_COUNT }, (_, c) => `$${r * NEW_EMAIL_COLUMN_COUNT + c + 1}`).join(', ')})`).join(', ');
-    const inserted = await this.sql.unsafe<SummaryRow[]>(
-      `INSERT INTO emails (${NEW_EMAIL_COLUMNS}) VALUES ${values} RETURNING ${SUMMARY_COLUMNS}`,
-      rows.flat() as never[],
-      { prepare: rows.length === 1 },
-    );
+    const inserted = await this.sql.unsafe<SummaryRow[]>(insertSql(rows.length), rows.flat() as never[], { prepare: true });
     if (inserted.length !== rows.length) throw new Error(`inserted ${inserted.length} of ${rows.length} emails`);
     return inserted;
   }

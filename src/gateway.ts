@@ -10,7 +10,9 @@ import { CircuitBreaker } from './routing/breaker.js';
 import { RoutingEngine } from './routing/engine.js';
 import { Metrics } from './metrics.js';
 import { Dispatcher } from './dispatch.js';
+import type { Presence } from './queue/presence.js';
 import { QueueWorker } from './queue/worker.js';
+import { Handover } from './queue/handover.js';
 import { buildApp } from './http/app.js';
 import { observabilityRoutes } from './http/routes/observability.js';
 import { eventRoutes } from './http/routes/events.js';
@@ -40,7 +42,7 @@ export interface Gateway {
   readonly services: Service[];
 }
 
-export async function createGateway(settings: Settings, config: ConfigStore, stores: Stores, logger: FastifyBaseLogger, webRoot?: string): Promise<Gateway> {
+export async function createGateway(settings: Settings, config: ConfigStore, stores: Stores, logger: FastifyBaseLogger, webRoot?: string, presence?: Presence): Promise<Gateway> {
   const pool = new ProviderPool({ fetch: undiciClient, userAgent: USER_AGENT });
   const breaker = new CircuitBreaker({
     threshold: settings.breakerThreshold,
@@ -105,5 +107,6 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
       (a) => webhookRoutes(a, { webhooks, deliveries: webhookDeliveries, sender, allowPrivate: settings.webhookAllowPrivate }),
     ],
   });
-  return { app, dispatcher, credentials, services: [queue, retention, sender] };
+  const handover = presence && new Handover(stores, presence, settings.instanceId, logger, () => queue.poke());
+  return { app, dispatcher, credentials, services: [queue, retention, sender, ...(handover ? [handover] : [])] };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // Reads the environment, opens config and database, starts HTTP (and the services beside it), owns shutdown.
+import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { readSettings, SettingsError, type Settings } from './settings.js';
 import type { ConfigStore } from './config/store.js';
@@ -13,6 +14,8 @@ import type { Stores } from './store/stores.js';
 import { createGateway, type Service } from './gateway.js';
 import { VERSION } from './version.js';
 import { createSmtpIngress } from './smtp/ingress.js';
+import { Presence } from './queue/presence.js';
+import { takeOver } from './queue/handover.js';
 
 /** One clear line on stderr and a non-zero exit: never a stack trace for a startup problem. */
 function die(message: string): never {
@@ -24,6 +27,20 @@ function describeOpenError(what: string, path: string, err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const why = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOENT' ? 'directory does not exist' : e.message;
   return `cannot open ${what} at ${path}: ${why}`;
+}
+
+/** The database the instances share, named without credentials: instances of one database see each other. */
+function presenceScope(settings: Settings): string {
+  if (!settings.databaseUrl) {
+    const path = resolve(settings.databasePath);
+    return `sqlite:${existsSync(path) ? realpathSync(path) : path}`;
+  }
+  try {
+    const u = new URL(settings.databaseUrl);
+    return `postgres:${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
 }
 
 export async function start(settings: Settings) {
@@ -47,8 +64,16 @@ export async function start(settings: Settings) {
     die(err instanceof ConfigImportError ? err.message : describeOpenError('config', settings.configPath, err));
   }
 
+  // Before anything takes a lease under this INSTANCE_ID: what its last process left in flight here is orphaned.
+  const { presence, previous } = await Presence.join(presenceScope(settings), settings.instanceId);
+  if (previous === 'alive') logger.error({ instance: settings.instanceId }, 'another running process on this host uses this INSTANCE_ID: give each instance its own');
+  if (previous === 'gone') {
+    const emails = await takeOver(stores, settings.instanceId).catch(() => 0);
+    if (emails) logger.warn({ instance: settings.instanceId, emails }, 'the last process with this INSTANCE_ID ended with emails in flight: delivering them now');
+  }
+
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
-  const { app, dispatcher, credentials, services: gatewayServices } = await createGateway(settings, config, stores, logger, webRoot);
+  const { app, dispatcher, credentials, services: gatewayServices } = await createGateway(settings, config, stores, logger, webRoot, presence);
 
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -96,7 +121,7 @@ export async function start(settings: Settings) {
   return { app, port };
 }
 
-const isEntry = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+const isEntry = process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]);
 if (isEntry) {
   let settings: Settings;
   try {

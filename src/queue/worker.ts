@@ -52,6 +52,11 @@ export class QueueWorker {
     this.schedule(0);
   }
 
+  /** Looks at the queue now (email was just handed over from an instance that is gone). */
+  poke(): void {
+    this.schedule(0);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();

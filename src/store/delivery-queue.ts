@@ -27,6 +27,13 @@ export interface DeliveryQueue {
   release(owner: string, id: number, dueAt: number): Promise<boolean>;
   /** When the next email falls due or an in-flight lease expires (epoch ms); undefined when nothing waits. */
   nextDueAt(): Promise<number | undefined>;
+  /** The owners of live leases on in-flight emails, so those of an instance known to be gone can be handed over. */
+  leaseHolders(now?: number): Promise<string[]>;
+  /**
+   * Ends `owner`'s leases on in-flight emails now, so the queue claims them at once; returns how many. Only for an
+   * owner known to have ended: a live one would find its email taken.
+   */
+  expireLeases(owner: string): Promise<number>;
   /** Emails waiting or in flight (for /metrics); cheap. */
   depth(): Promise<number>;
 }

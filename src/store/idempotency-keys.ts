@@ -26,6 +26,8 @@ export interface IdempotencyKeys {
   finish(key: string, status: number, body: string): Promise<void>;
   /** The request ended without an answer worth keeping (4xx, 503, 500): the key may be used again. */
   release(key: string): Promise<void>;
+  /** Ends `owner`'s in-flight leases now (an owner known to have ended): its keys settle as its lease expiry would. */
+  expireLeases(owner: string): Promise<number>;
   /** Forgets keys older than the TTL; returns how many. */
   prune(now?: number): Promise<number>;
 }

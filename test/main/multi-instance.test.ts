@@ -108,14 +108,14 @@ test('three instances, one SIGKILLed mid-load: nothing acknowledged is lost, dup
   assert.ok(killedAt !== Infinity, 'the kill happened mid-load');
   assert.ok(acked.size >= SENDS - 4, `acknowledged ${acked.size} of ${SENDS}`);
 
-  // Every acknowledged email ends success, including whatever the dead instance held (after its lease expires).
-  await waitFor(async () => {
-    const { json } = await api(two.url, 'GET', '/api/logs?limit=200&status=success');
-    return json.total >= acked.size ? json : undefined;
-  }, 30_000, 'every acknowledged email delivered');
+  // Every acknowledged email ends success, including whatever the dead instance held (handed over at once: the
+  // survivors see its presence socket refuse; at worst when its lease expires). Counting successes would not do:
+  // sends stored but never acknowledged succeed too.
   for (const id of acked.keys()) {
-    const d = (await api(two.url, 'GET', `/api/logs/${id}`)).json;
-    assert.equal(d.status, 'success', `log ${id}`);
+    const d = await waitFor(async () => {
+      const { json } = await api(two.url, 'GET', `/api/logs/${id}`);
+      return json.status === 'success' ? json : undefined;
+    }, 30_000, `acknowledged email ${id} delivered`);
     assert.equal(d.message_id, `msg-${acked.get(id)!.subject}`);
   }
 

@@ -101,3 +101,22 @@ storeTest('two connections claiming at once never get the same email', async ({ 
   assert.equal(a.length + b.length, ids.size);
   assert.deepEqual(new Set([...a, ...b]), ids);
 });
+
+storeTest('leaseHolders names the owners of live leases; expireLeases hands one owner’s in-flight email to the queue now', async ({ stores }) => {
+  const now = Date.now();
+  const ids: number[] = [];
+  for (let i = 0; i < 4; i++) ids.push(await stores.log.record({ source: 'api', status: 'queued', message, nextAttemptAt: now - 10 }));
+  assert.equal((await stores.queue.claim('gone', 10 * MINUTE, 2, now)).length, 2);
+  assert.equal((await stores.queue.claim('alive', 10 * MINUTE, 2, now)).length, 2);
+  const sync = await stores.log.record({ source: 'api', status: 'sending', message, lease: { owner: 'gone', ms: 10 * MINUTE } });
+  assert.deepEqual((await stores.queue.leaseHolders()).sort(), ['alive', 'gone']);
+  assert.deepEqual(await stores.queue.claim('c', MINUTE, 10, now + 1), [], 'every lease is live');
+
+  assert.equal(await stores.queue.expireLeases('gone'), 3, 'two claimed and one synchronous send');
+  assert.equal(await stores.queue.expireLeases('gone'), 0, 'already ended');
+  assert.deepEqual(await stores.queue.leaseHolders(), ['alive']);
+  assert.equal(await stores.log.transition(ids[0], { to: 'success', holder: 'gone' }), true, 'until another claims it, the record is unchanged');
+  const taken = await stores.queue.claim('c', MINUTE, 10, now + 1);
+  assert.deepEqual(taken.map((e) => e.id).sort((a, b) => a - b), [ids[1], sync], 'only the gone owner’s emails');
+  assert.deepEqual(await stores.queue.renew('alive', ids.slice(2), MINUTE), ids.slice(2), 'the live owner keeps its own');
+});

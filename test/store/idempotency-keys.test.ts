@@ -51,6 +51,25 @@ storeTest('a dead request whose email was stored settles as 202 queued after exp
   assert.deepEqual(JSON.parse(settled.body), { status: 'queued', log_id: logId });
 });
 
+storeTest('expireLeases settles a gone owner’s keys at once, as their expiry would; other owners and answers are untouched', async ({ stores }) => {
+  const now = Date.now();
+  const message = createMessage({ from: 'a@example.com', to: ['b@example.org'], subject: 's', body_text: 't' });
+  const logId = await stores.log.record({ source: 'api', status: 'sending', message, idempotencyKey: 'stored', lease: A });
+  await stores.idempotency.begin('stored', 'h1', A, now);
+  await stores.idempotency.attachLog('stored', logId);
+  await stores.idempotency.begin('unstored', 'h1', A, now);
+  await stores.idempotency.begin('answered', 'h1', A, now);
+  await stores.idempotency.finish('answered', 200, '{"status":"success"}');
+  await stores.idempotency.begin('other', 'h1', B, now);
+  assert.equal(await stores.idempotency.expireLeases('a'), 2, 'the two in flight');
+  const settled = await stores.idempotency.begin('stored', 'h1', B, now + 1);
+  assert.ok(settled.kind === 'replay');
+  assert.deepEqual([settled.status, JSON.parse(settled.body)], [202, { status: 'queued', log_id: logId }]);
+  assert.deepEqual(await stores.idempotency.begin('unstored', 'h1', B, now + 1), { kind: 'new' });
+  assert.deepEqual(await stores.idempotency.begin('answered', 'h1', B, now + 1), { kind: 'replay', status: 200, body: '{"status":"success"}' });
+  assert.deepEqual(await stores.idempotency.begin('other', 'h1', A, now + 1), { kind: 'conflict', reason: 'in_flight' }, 'a live owner keeps its key');
+});
+
 storeTest('after the TTL a key counts as new; prune forgets old keys', async ({ stores }) => {
   const now = Date.now();
   await stores.idempotency.begin('old', 'h1', A, now - IDEMPOTENCY_TTL_MS - 10);

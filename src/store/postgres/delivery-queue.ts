@@ -73,6 +73,16 @@ export class PgDeliveryQueue implements DeliveryQueue {
     return due ?? undefined;
   }
 
+  async leaseHolders(now = Date.now()): Promise<string[]> {
+    const rows = await this.sql<{ owner: string }[]>`SELECT DISTINCT lease_owner AS owner FROM emails
+      WHERE status = 'sending' AND lease_until > ${now} AND lease_owner IS NOT NULL`;
+    return rows.map((r) => r.owner);
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    return (await this.sql`UPDATE emails SET lease_until = 0 WHERE status = 'sending' AND lease_owner = ${owner} AND lease_until > 0`).count;
+  }
+
   async depth(): Promise<number> {
     return this.log.counter('status:queued', 'status:sending');
   }

@@ -58,6 +58,10 @@ export class PgIdempotencyKeys implements IdempotencyKeys {
     await this.sql`DELETE FROM idempotency WHERE key = ${key} AND response IS NULL`;
   }
 
+  async expireLeases(owner: string): Promise<number> {
+    return (await this.sql`UPDATE idempotency SET lease_until = 0 WHERE lease_owner = ${owner} AND response IS NULL AND lease_until > 0`).count;
+  }
+
   async prune(now = Date.now()): Promise<number> {
     return (await this.sql`DELETE FROM idempotency WHERE created_at < ${now - IDEMPOTENCY_TTL_MS}`).count;
   }

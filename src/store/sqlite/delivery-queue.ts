@@ -31,6 +31,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly claimStmt: Statement;
   private readonly renewStmt: Statement;
   private readonly nextDueStmt: Statement;
+  private readonly holdersStmt: Statement;
+  private readonly expireStmt: Statement;
 
   constructor(
     db: Db,
@@ -44,6 +46,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.nextDueStmt = db.prepare(`SELECT min(due) FROM (
       SELECT min(next_attempt_at) AS due FROM emails WHERE status IN ('queued', 'scheduled')
       UNION ALL SELECT min(coalesce(lease_until, 0)) FROM emails WHERE status = 'sending')`).pluck();
+    this.holdersStmt = db.prepare(`SELECT DISTINCT lease_owner FROM emails WHERE status = 'sending' AND lease_until > ? AND lease_owner IS NOT NULL`).pluck();
+    this.expireStmt = db.prepare(`UPDATE emails SET lease_until = 0 WHERE status = 'sending' AND lease_owner = ? AND lease_until > 0`);
   }
 
   async claim(owner: string, leaseMs: number, limit: number, now = Date.now()): Promise<ClaimedEmail[]> {
@@ -64,6 +68,14 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async nextDueAt(): Promise<number | undefined> {
     return (this.nextDueStmt.get() as number | null) ?? undefined;
+  }
+
+  async leaseHolders(now = Date.now()): Promise<string[]> {
+    return this.holdersStmt.all(now) as string[];
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    return this.expireStmt.run(owner).changes;
   }
 
   async depth(): Promise<number> {

@@ -20,6 +20,7 @@ export class SqliteIdempotencyKeys implements IdempotencyKeys {
   private readonly finishStmt: Statement;
   private readonly releaseStmt: Statement;
   private readonly pruneStmt: Statement;
+  private readonly expireStmt: Statement;
 
   constructor(private readonly db: Db) {
     // Inserts the key, or takes over one that is expired or whose request died before storing an email.
@@ -39,6 +40,7 @@ export class SqliteIdempotencyKeys implements IdempotencyKeys {
     this.finishStmt = db.prepare('UPDATE idempotency SET status_code = ?, response = ?, lease_owner = NULL, lease_until = NULL WHERE key = ?');
     this.releaseStmt = db.prepare('DELETE FROM idempotency WHERE key = ? AND response IS NULL');
     this.pruneStmt = db.prepare('DELETE FROM idempotency WHERE created_at < ?');
+    this.expireStmt = db.prepare('UPDATE idempotency SET lease_until = 0 WHERE lease_owner = ? AND response IS NULL AND lease_until > 0');
   }
 
   async begin(key: string, requestHash: string, lease: Lease, now = Date.now()): Promise<Begin> {
@@ -67,6 +69,10 @@ export class SqliteIdempotencyKeys implements IdempotencyKeys {
 
   async release(key: string): Promise<void> {
     this.releaseStmt.run(key);
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    return this.expireStmt.run(owner).changes;
   }
 
   async prune(now = Date.now()): Promise<number> {

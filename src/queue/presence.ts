@@ -58,12 +58,14 @@ export class Presence {
     if (previous === 'alive') return { presence: new Presence(dir, undefined, undefined), previous };
     if (previous === 'gone') unlinkQuietly(path);
     const server = createServer((s) => s.destroy());
-    const listening = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(path, () => resolve(true));
+    const failure = await new Promise<string | undefined>((resolve) => {
+      server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      server.listen(path, () => resolve(undefined));
     });
-    // EADDRINUSE here: a process with the same id started at the same moment and registered first.
-    if (!listening) return { presence: new Presence(dir, undefined, undefined), previous: 'alive' };
+    // EADDRINUSE: a process with the same id started at the same moment and registered first. Anything else (a
+    // directory another user owns, say): this instance goes unregistered and others wait for its leases.
+    if (failure === 'EADDRINUSE') return { presence: new Presence(dir, undefined, undefined), previous: 'alive' };
+    if (failure) return { presence: new Presence(dir, undefined, undefined), previous: 'unknown' };
     server.unref();
     const presence = new Presence(dir, server, path);
     await presence.sweep();

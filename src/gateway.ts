@@ -107,6 +107,11 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
       (a) => webhookRoutes(a, { webhooks, deliveries: webhookDeliveries, sender, allowPrivate: settings.webhookAllowPrivate }),
     ],
   });
-  const handover = presence && new Handover(stores, presence, settings.instanceId, logger, () => queue.poke());
+  const handover =
+    presence &&
+    new Handover(stores, presence, settings.instanceId, logger, (taken) => {
+      if (taken.emails) queue.poke();
+      if (taken.webhooks) sender.wake();
+    });
   return { app, dispatcher, credentials, services: [queue, retention, sender, ...(handover ? [handover] : [])] };
 }

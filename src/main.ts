@@ -68,8 +68,8 @@ export async function start(settings: Settings) {
   const { presence, previous } = await Presence.join(presenceScope(settings), settings.instanceId);
   if (previous === 'alive') logger.error({ instance: settings.instanceId }, 'another running process on this host uses this INSTANCE_ID: give each instance its own');
   if (previous === 'gone') {
-    const emails = await takeOver(stores, settings.instanceId).catch(() => 0);
-    if (emails) logger.warn({ instance: settings.instanceId, emails }, 'the last process with this INSTANCE_ID ended with emails in flight: delivering them now');
+    const taken = await takeOver(stores, settings.instanceId).catch(() => ({ emails: 0, webhooks: 0 }));
+    if (taken.emails || taken.webhooks) logger.warn({ instance: settings.instanceId, ...taken }, 'the last process with this INSTANCE_ID ended with work in flight: taking it over now');
   }
 
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');

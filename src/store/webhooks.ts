@@ -59,6 +59,10 @@ export interface WebhookDeliveries {
    * released at once instead of waiting for them to expire. Shared backends let leases expire instead.
    */
   releaseLeases(): Promise<void>;
+  /** The owners of live leases on pending deliveries, so those of an instance known to be gone can be handed over. */
+  leaseHolders(now?: number): Promise<string[]>;
+  /** Releases `owner`'s leases now (an owner known to have ended), so its deliveries are claimed at once; returns how many. */
+  expireLeases(owner: string): Promise<number>;
   /** When the next pending delivery falls due (epoch ms); a leased one when its lease expires. */
   nextDueAt(): Promise<number | undefined>;
   /** An endpoint's recent attempts, newest first. */

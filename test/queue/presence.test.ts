@@ -105,7 +105,7 @@ test('SQLite: after a SIGKILL the next start delivers what was in flight at once
   cleanup.push(() => b.kill());
   await allDelivered(b, ids);
   assert.equal(fake.requests.length, 6, 'each email sent once more');
-  assert.ok(b.logs.some((l) => l.msg?.includes('ended with emails in flight') && l.emails === 3), 'the hand-over is logged');
+  assert.ok(b.logs.some((l) => l.msg?.includes('ended with work in flight') && l.emails === 3), 'the hand-over is logged');
 });
 
 test('SQLite: a restart under the same INSTANCE_ID takes its own orphaned leases before it takes any new one', async () => {

@@ -122,6 +122,23 @@ storeTest('an expired delivery lease is reclaimed by another worker, a live one 
   assert.deepEqual((await stores.webhookDeliveries.recent('wh1', 10)).map((x) => x.msg_id), [a.msgId]);
 });
 
+storeTest('leaseHolders names who holds deliveries; expireLeases hands a gone owner’s over at once, with the same webhook-id', async ({ stores }) => {
+  await endpoint(stores);
+  const now = Date.now();
+  await stores.webhookDeliveries.enqueue([
+    { webhookId: 'wh1', msgId: 'msg_1', event: 'email.sent', payload: '{}' },
+    { webhookId: 'wh1', msgId: 'msg_2', event: 'email.sent', payload: '{}' },
+  ], now - 10);
+  const [gone] = await stores.webhookDeliveries.claimDue(now, 1, 'gone', 60_000);
+  await stores.webhookDeliveries.claimDue(now, 1, 'live', 60_000);
+  assert.deepEqual((await stores.webhookDeliveries.leaseHolders(now)).sort(), ['gone', 'live']);
+  assert.deepEqual(await stores.webhookDeliveries.claimDue(now + 1, 10, 'w3', 60_000), [], 'both leases live');
+  assert.equal(await stores.webhookDeliveries.expireLeases('gone'), 1);
+  assert.deepEqual(await stores.webhookDeliveries.leaseHolders(now), ['live']);
+  const taken = await stores.webhookDeliveries.claimDue(now + 1, 10, 'w3', 60_000);
+  assert.deepEqual(taken.map((d) => [d.id, d.msgId]), [[gone.id, gone.msgId]], 'the gone owner’s delivery, with its webhook-id');
+});
+
 storeTest('two concurrent claims from two connections never return the same delivery', async ({ stores, another }) => {
   const other = await another();
   await endpoint(stores);

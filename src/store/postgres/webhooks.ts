@@ -73,6 +73,16 @@ export class PgWebhookDeliveries implements WebhookDeliveries {
   /** Shared by instances: a lease may belong to a live worker elsewhere, so it is left to expire. */
   async releaseLeases(): Promise<void> {}
 
+  async leaseHolders(now = Date.now()): Promise<string[]> {
+    const rows = await this.sql<{ owner: string }[]>`SELECT DISTINCT lease_owner AS owner FROM webhook_deliveries
+      WHERE status = 'pending' AND lease_until > ${now} AND lease_owner IS NOT NULL`;
+    return rows.map((r) => r.owner);
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    return (await this.sql`UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = ${owner}`).count;
+  }
+
   async nextDueAt(): Promise<number | undefined> {
     const [{ at }] = await this.sql<{ at: number | null }[]>`SELECT min(greatest(next_attempt_at, coalesce(lease_until, 0))) AS at
       FROM webhook_deliveries WHERE status = 'pending'`;

@@ -63,6 +63,14 @@ export class SqliteWebhookDeliveries implements WebhookDeliveries {
     this.db.prepare(`UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL`).run();
   }
 
+  async leaseHolders(now = Date.now()): Promise<string[]> {
+    return this.db.prepare(`SELECT DISTINCT lease_owner FROM webhook_deliveries WHERE status = 'pending' AND lease_until > ? AND lease_owner IS NOT NULL`).pluck().all(now) as string[];
+  }
+
+  async expireLeases(owner: string): Promise<number> {
+    return this.db.prepare(`UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = ?`).run(owner).changes;
+  }
+
   async nextDueAt(): Promise<number | undefined> {
     const row = this.db.prepare(`SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) AS at FROM webhook_deliveries WHERE status = 'pending'`).get() as { at: number | null };
     return row.at ?? undefined;

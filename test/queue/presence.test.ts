@@ -13,7 +13,7 @@ import { startHttpFake } from '../fakes/http-fake.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {
-  for (const c of cleanup.reverse()) await c();
+  for (const c of cleanup.reverse()) await Promise.resolve().then(c).catch((err) => console.error('cleanup:', err));
 });
 
 function tempRoot(): string {

@@ -1,7 +1,7 @@
 // Starts the real server the way a user does (`node dist/src/main.js`), on free loopback ports,
 // with its config and database in a temp dir. Requires `npm run build` (npm test does it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,13 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/**
+ * The servers' TMPDIR: shared by the servers of one test file (so instances see each other's presence sockets,
+ * src/queue/presence.ts, as on one host) and removed with the test process instead of piling up in /tmp.
+ */
+const SERVER_TMPDIR = mkdtempSync(join(tmpdir(), 'pp-'));
+process.once('exit', () => rmSync(SERVER_TMPDIR, { recursive: true, force: true }));
+
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'protopost-test-'));
   const configPath = join(dir, 'config.json');
@@ -56,6 +63,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? dir,
+    TMPDIR: SERVER_TMPDIR,
     PORT: '0',
     HOST: '127.0.0.1',
     SMTP_LISTEN_PORT: '0',

@@ -189,6 +189,7 @@ describe('dashboard without a token', () => {
     assert.equal(added.weight, 60);
     assert.equal(added.base_url, fake.url);
     assert.notEqual(added.api_key, PM_TOKEN, 'secret masked');
+    assert.equal('allow_insecure' in added, false, 'a switch left off writes nothing');
 
     // A duplicate name is refused by the server; the message lands on the field.
     await page.getByRole('button', { name: 'Add provider' }).click();
@@ -223,6 +224,39 @@ describe('dashboard without a token', () => {
     await card.waitFor({ state: 'detached' });
     cfg = (await call('GET', '/api/config')).json;
     assert.equal(cfg.providers.some((p: any) => p.id === added.id), false);
+    tp.assertClean([status(422)]);
+    await tp.close();
+  });
+
+  test('providers: a secret over plain http off-host is refused until "Allow secrets without TLS" is on', async () => {
+    const tp = await open(srv, 'providers');
+    const { page } = tp;
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.locator('.type-option[data-type="postmark"]').click();
+    const form = page.getByRole('form', { name: 'Add Postmark provider' });
+    await form.getByLabel('Name *').fill('Postmark LAN');
+    // A documentation address (TEST-NET-1): saving the config connects to nothing.
+    await form.getByLabel('Base URL').fill('http://192.0.2.10:8080');
+    await form.getByLabel('Server API token *').fill(PM_TOKEN);
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    await form.getByText(/sent in clear/).waitFor();
+    assert.equal((await call('GET', '/api/config')).json.providers.some((p: any) => p.name === 'Postmark LAN'), false);
+
+    await form.locator('label.switch', { hasText: 'Allow secrets without TLS' }).click();
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    const card = page.locator('article.provider-card', { hasText: 'Postmark LAN' });
+    await card.waitFor();
+    const saved = (await call('GET', '/api/config')).json.providers.find((p: any) => p.name === 'Postmark LAN');
+    assert.equal(saved.allow_insecure, true);
+
+    // The editor shows the stored switch.
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit Postmark provider' });
+    assert.equal(await edit.getByRole('switch', { name: 'Allow secrets without TLS' }).isChecked(), true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete provider' }).click();
+    await card.waitFor({ state: 'detached' });
     tp.assertClean([status(422)]);
     await tp.close();
   });

@@ -24,7 +24,11 @@ export function providerForm(type: ProviderType, existing: Provider | null, opts
     );
   }
   const baseUrl: TypeField[] = type.default_base_url ? [{ name: 'base_url', kind: 'string', label: 'Base URL', help: `For regional endpoints or a local fake. Empty = ${type.default_base_url}` }] : [];
-  const fields = [...common, ...(opts.compact ? [] : baseUrl), ...type.fields, ...(opts.compact ? baseUrl : [])];
+  // Off unless asked for: without it the server refuses to send a secret over plain http or SMTP without TLS.
+  const insecure: TypeField[] = opts.compact
+    ? []
+    : [{ name: 'allow_insecure', kind: 'boolean', label: 'Allow secrets without TLS', help: 'Only for a server you trust on your own network: secrets may then travel unencrypted (plain http://, SMTP without TLS). Loopback hosts never need it.' }];
+  const fields = [...common, ...(opts.compact ? [] : baseUrl), ...type.fields, ...insecure, ...(opts.compact ? baseUrl : [])];
   const controls = new Map<string, HTMLInputElement>();
   const rows = fields.map((f) => row(f));
   const formError = h('p', { class: 'form-error', role: 'alert' });
@@ -48,7 +52,9 @@ export function providerForm(type: ProviderType, existing: Provider | null, opts
       for (const f of fields) {
         const input = controls.get(f.name)!;
         if (f.kind === 'boolean') {
-          out[f.name] = input.checked;
+          // allow_insecure is written only when it is on or was already set: saving a form adds nothing to the config.
+          if (f.name === 'allow_insecure' && !input.checked && existing?.allow_insecure === undefined) delete out[f.name];
+          else out[f.name] = input.checked;
           continue;
         }
         const raw = f.secret ? input.value : input.value.trim();

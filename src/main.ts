@@ -68,7 +68,10 @@ export async function start(settings: Settings) {
   const { presence, previous } = await Presence.join(presenceScope(settings), settings.instanceId);
   if (previous === 'alive') logger.error({ instance: settings.instanceId }, 'another running process on this host uses this INSTANCE_ID: give each instance its own');
   if (previous === 'gone') {
-    const taken = await takeOver(stores, settings.instanceId).catch(() => ({ emails: 0, webhooks: 0 }));
+    const taken = await takeOver(stores, settings.instanceId).catch((err) => {
+      logger.error({ err }, 'could not take over the last process’s leases: they expire by themselves');
+      return { emails: 0, webhooks: 0 };
+    });
     if (taken.emails || taken.webhooks) logger.warn({ instance: settings.instanceId, ...taken }, 'the last process with this INSTANCE_ID ended with work in flight: taking it over now');
   }
 

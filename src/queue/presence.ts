@@ -1,12 +1,12 @@
 // Which instances of one database are alive on this host. Each listens on a Unix socket named after its
-// INSTANCE_ID, in a directory shared by the instances of that database. The kernel closes a process's socket when
+// INSTANCE_ID, in a directory shared by the instances of that database on this host. The kernel closes a process's socket when
 // the process ends, however it ends (SIGKILL included), so a refused connection proves that instance is gone and
 // its leases can be taken now instead of when they expire. Nothing else proves anything: no socket (another host,
 // another temp directory, an older version), no permission or a timeout all leave the leases to expire.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type Probe = 'alive' | 'gone' | 'unknown';
@@ -46,7 +46,9 @@ export class Presence {
    * means a live process already uses this id (then this one is not registered: the other answers for it).
    */
   static async join(scope: string, id: string, root = tmpdir()): Promise<{ presence: Presence; previous: Probe }> {
-    const dir = join(root, `protopost-presence-${digest(scope, 16)}`);
+    // The host's name is part of it: a /tmp shared between hosts (where a socket file would refuse connections
+    // from a host that does not own it) never mixes their instances.
+    const dir = join(root, `protopost-presence-${digest(`${hostname()}\n${scope}`, 16)}`);
     const path = join(dir, `${digest(id, 24)}.sock`);
     if (process.platform === 'win32' || path.length > MAX_SOCKET_PATH) return { presence: new Presence(undefined, undefined, undefined), previous: 'unknown' };
     try {

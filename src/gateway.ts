@@ -63,7 +63,7 @@ export async function createGateway(settings: Settings, config: ConfigStore, sto
   // Everything this instance works on (sends, claims, in-flight idempotency keys) is held under this lease.
   const lease = { owner: settings.instanceId, ms: settings.queueLeaseMs };
   const { events: deliveryEvents, suppressions, webhooks, webhookDeliveries } = stores;
-  const sender = new WebhookSender(webhooks, webhookDeliveries, { retryDelaysMs: settings.webhookRetryDelaysMs, allowPrivate: settings.webhookAllowPrivate, logger });
+  const sender = new WebhookSender(webhooks, webhookDeliveries, { retryDelaysMs: settings.webhookRetryDelaysMs, allowPrivate: settings.webhookAllowPrivate, logger, owner: lease.owner });
   publishOutcomes(stores.changes, sender, logger);
   const intake = new EventIntake(config, deliveryEvents, suppressions, { now: Date.now, fetch: undiciClient, snsCertHosts: settings.snsCertHosts }, [
     metrics.intake,

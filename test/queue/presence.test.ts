@@ -115,3 +115,31 @@ test('SQLite: a restart under the same INSTANCE_ID takes its own orphaned leases
   await allDelivered(b, ids);
   assert.ok(b.logs.some((l) => l.msg?.includes('last process with this INSTANCE_ID') && l.emails === 3));
 });
+
+test('a webhook delivery in flight on an instance that dies is sent by the live one at once, not when its 30 s lease ends', async () => {
+  let hang = true;
+  const receiver = await startHttpFake((req) => (hang ? { status: 200, hang: true } : { status: 200, body: { ok: true, id: req.headers['webhook-id'] } }));
+  cleanup.push(() => receiver.close());
+  const provider = await startHttpFake(() => ({ status: 200, body: { id: 're-msg-hook' } }));
+  cleanup.push(() => provider.close());
+  const config = {
+    providers: [{ id: 'rs', name: 'Resend', type: 'resend', enabled: true, weight: 100, api_key: 're_presence_key_123456', base_url: provider.url }],
+    routing: { mode: 'smart', sandbox: false, rules: [] },
+    version: 1,
+  };
+  const env = { SMTP_LISTEN_PORT: 'off', WEBHOOK_ALLOW_PRIVATE: '1' };
+  const a = await startServer({ config, env: { ...env, INSTANCE_ID: 'hook-a' } });
+  cleanup.push(() => rmSync(a.dir, { recursive: true, force: true }));
+  // B runs before the delivery exists: what it later sends, it took over (not released at its own start).
+  const b = await startServer({ dir: a.dir, env: { ...env, INSTANCE_ID: 'hook-b' } });
+  cleanup.push(() => b.kill());
+  assert.equal((await api(a.url, 'POST', '/api/webhooks', { url: `${receiver.url}/hook`, events: ['email.sent'] })).status, 201);
+  assert.equal((await api(a.url, 'POST', '/api/send', EMAIL)).status, 200);
+  await waitFor(() => receiver.requests.length === 1, 10_000, 'A’s attempt hanging at the receiver');
+  const firstId = receiver.requests[0].headers['webhook-id'];
+  await a.kill();
+  hang = false;
+  await waitFor(() => receiver.requests.length === 2, 20_000, 'B to send the delivery A held');
+  assert.equal(receiver.requests[1].headers['webhook-id'], firstId, 'the same webhook-id');
+  assert.ok(b.logs.some((l) => l.msg?.includes('ended with work in flight') && l.instance === 'hook-a' && l.webhooks === 1));
+});

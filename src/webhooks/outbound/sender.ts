@@ -25,6 +25,8 @@ export interface SenderOptions {
   readonly resolve?: Resolver;
   readonly timeoutMs?: number;
   readonly leaseMs?: number;
+  /** whose leases its deliveries are held under: the instance (INSTANCE_ID), so a gone one's are handed over */
+  readonly owner?: string;
   /**
    * The longest the sender sleeps before looking again (default 10 s). On a shared database another instance
    * may enqueue deliveries, or die holding some; this finds them without being woken.
@@ -47,10 +49,12 @@ export class WebhookSender {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
-  private readonly owner = randomUUID();
+  private readonly owner: string;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly webhooks: Webhooks, private readonly deliveries: WebhookDeliveries, private readonly o: SenderOptions) {}
+  constructor(private readonly webhooks: Webhooks, private readonly deliveries: WebhookDeliveries, private readonly o: SenderOptions) {
+    this.owner = o.owner ?? randomUUID();
+  }
 
   /** Endpoints, cached briefly: an email's outcome must not cost a query when no webhook exists. */
   async endpoints(): Promise<WebhookEndpoint[]> {

@@ -1,6 +1,6 @@
-// SendLog on PostgreSQL: every write is one statement (data-modifying CTEs keep an outcome and its attempts
-// atomic). Concurrent new emails share one multi-row INSERT and concurrent transitions one UPDATE, and each
-// resolves only after its commit is durable.
+// SendLog on PostgreSQL: data-modifying CTEs keep an outcome and its attempts atomic in one statement.
+// Concurrent new emails share one multi-row INSERT and concurrent transitions one UPDATE (one transaction of
+// several when an email has more than one), and each resolves only after its commit is durable.
 import { statsFromCounters } from '../stats.js';
 import { likeSubstring } from '../event-rows.js';
 import type postgres from 'postgres';
@@ -77,7 +77,10 @@ const TRANSITIONS_SQL = `WITH t AS (
   )
   SELECT * FROM u`;
 
-function transitionItem(id: number, t: Transition): Omit<TransitionItem, 'n'> {
+/** A transition before it has its place in a batch. */
+type PendingTransition = Omit<TransitionItem, 'n'>;
+
+function transitionItem(id: number, t: Transition): PendingTransition {
   const leased = t.to === 'sending' && t.lease;
   return {
     id,
@@ -104,7 +107,7 @@ function transitionItem(id: number, t: Transition): Omit<TransitionItem, 'n'> {
  * Splits a batch so no statement names an email twice (an UPDATE … FROM applies one change per row): the k-th
  * transition of an email goes to statement k, so each email's transitions apply in call order.
  */
-function distinctRounds(batch: readonly Omit<TransitionItem, 'n'>[]): TransitionItem[][] {
+function distinctRounds(batch: readonly PendingTransition[]): TransitionItem[][] {
   const rounds: TransitionItem[][] = [];
   const seen = new Map<number, number>();
   batch.forEach((item, n) => {
@@ -145,7 +148,7 @@ export class PgSendLog implements SendLog {
    * than one), so a burst of outcomes costs one commit instead of one each. Batches are sorted by id, the order
    * delivery events lock emails in.
    */
-  private readonly transitions = new TurnBatch((batch: readonly Omit<TransitionItem, 'n'>[]) => this.applyTransitions(batch), TRANSITION_BATCH, (a, b) => a.id - b.id);
+  private readonly transitions = new TurnBatch((batch: readonly PendingTransition[]) => this.applyTransitions(batch), TRANSITION_BATCH, (a, b) => a.id - b.id);
 
   async transition(id: number, t: Transition): Promise<boolean> {
     const row = await this.transitions.add(transitionItem(id, t));
@@ -155,7 +158,7 @@ export class PgSendLog implements SendLog {
   }
 
   /** The updated row for each transition that applied, undefined for each whose guard did not hold. */
-  private async applyTransitions(batch: readonly Omit<TransitionItem, 'n'>[]): Promise<(SummaryRow | undefined)[]> {
+  private async applyTransitions(batch: readonly PendingTransition[]): Promise<(SummaryRow | undefined)[]> {
     const rounds = distinctRounds(batch);
     const run = (sql: Sql | postgres.TransactionSql<{ int8: number }>, items: TransitionItem[]) =>
       sql.unsafe<(SummaryRow & { n: number })[]>(TRANSITIONS_SQL, [JSON.stringify(items)], { prepare: true });
